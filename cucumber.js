@@ -1,0 +1,32 @@
+// Cucumber profiles. Each picks an environment through worldParameters; `default` is the local one,
+// which `npm run features` starts (or attaches to) and describes in .local-env.json.
+const { existsSync, readFileSync } = require("node:fs");
+
+const ENV_FILE = ".local-env.json";
+
+/** What the Allure report's environment section shows: server versions and the profile. */
+function environmentInfo(profile) {
+  const info = { profile, node: process.version };
+  if (existsSync(ENV_FILE)) {
+    const env = JSON.parse(readFileSync(ENV_FILE, "utf8"));
+    info.valkey = `${env.valkey.version} (${env.valkey.nodes.length} nodes)`;
+    info.dynamodb =
+      env.kind === "local" ? `DynamoDB Local ${env.dynamodb.version}` : env.dynamodb.region;
+  }
+  return info;
+}
+
+const common = {
+  requireModule: ["ts-node/register"],
+  require: ["support/world.ts", "support/parameters.ts", "support/hooks.ts", "steps/**/*.ts"],
+  paths: ["features/**/*.feature"],
+};
+
+module.exports = {
+  default: {
+    ...common,
+    worldParameters: { profile: "local", envFile: ENV_FILE },
+    format: ["progress", ["allure-cucumberjs/reporter", "reports/allure-reporter.log"]],
+    formatOptions: { resultsDir: "allure-results", environmentInfo: environmentInfo("local") },
+  },
+};

@@ -1,0 +1,113 @@
+import { Given, When } from "@cucumber/cucumber";
+import { newSessionId } from "../store";
+import type { SessionWorld } from "../support/world";
+
+Given("a user has a session", async function (this: SessionWorld) {
+  await this.signIn("the user");
+});
+
+Given("a user has a session lasting {duration}", async function (this: SessionWorld, ttl: number) {
+  await this.signIn("the user", { ttlSeconds: ttl });
+});
+
+Given("a user has a session that the cache has evicted", async function (this: SessionWorld) {
+  await this.signIn("the user");
+  await this.evict("the user");
+});
+
+Given(
+  /^(\d+) users have (?:sessions|signed in at once)$/,
+  async function (this: SessionWorld, count: string) {
+    await this.signInMany(Number(count));
+  },
+);
+
+When("a user signs in", async function (this: SessionWorld) {
+  await this.signIn("the user");
+});
+
+When(
+  "a user signs in with a session lasting {duration}",
+  async function (this: SessionWorld, ttl: number) {
+    await this.signIn("the user", { ttlSeconds: ttl });
+  },
+);
+
+When("{int} users sign in at once", async function (this: SessionWorld, count: number) {
+  await this.signInMany(count);
+});
+
+When("{user}'s session is read", async function (this: SessionWorld, user: string) {
+  await this.read(user);
+});
+
+When("{user}'s session is read twice", async function (this: SessionWorld, user: string) {
+  await this.read(user);
+  await this.read(user);
+});
+
+When("every user's session is read", async function (this: SessionWorld) {
+  this.reads = await Promise.all(this.users().map((user) => this.store.get(this.session(user).id)));
+});
+
+When("every user's session is read twice", async function (this: SessionWorld) {
+  for (const user of this.users()) {
+    await this.read(user);
+    await this.read(user);
+  }
+});
+
+When("a session that never existed is read", async function (this: SessionWorld) {
+  await this.readNonexistent();
+});
+
+When(
+  "{int} readers ask for {user}'s session at once",
+  async function (this: SessionWorld, count: number, user: string) {
+    const id = this.session(user).id;
+    this.reads = await Promise.all(Array.from({ length: count }, () => this.store.get(id)));
+  },
+);
+
+When(
+  "{user}'s session is extended to last {duration}",
+  async function (this: SessionWorld, user: string, ttl: number) {
+    const touched = await this.store.touch(this.session(user).id, ttl);
+    this.reads.push(touched);
+    if (touched) this.sessions.set(user, touched);
+  },
+);
+
+When("{user}'s data changes", async function (this: SessionWorld, user: string) {
+  this.sessions.set(user, await this.store.update(this.session(user).id, { user, changed: true }));
+});
+
+When("{user}'s session's lifetime has passed", async function (this: SessionWorld, user: string) {
+  await this.outlive(user);
+});
+
+When("{user} signs out", async function (this: SessionWorld, user: string) {
+  this.deleted = await this.store.delete(this.session(user).id);
+});
+
+When("the data of a session that never existed is changed", async function (this: SessionWorld) {
+  await this.attempt(() => this.store.update(newSessionId(), { user: "nobody" }));
+});
+
+Given("the cache has evicted {user}'s session", async function (this: SessionWorld, user: string) {
+  await this.evict(user);
+});
+
+Given(
+  "the cache has evicted the session of {user}",
+  async function (this: SessionWorld, user: string) {
+    await this.evict(user);
+  },
+);
+
+Given(
+  "the cache has evicted the sessions of {int} users",
+  async function (this: SessionWorld, count: number) {
+    await Promise.all(this.users(count).map((user) => this.evict(user)));
+  },
+);

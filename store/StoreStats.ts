@@ -1,0 +1,98 @@
+import { LatencyHistogram, type LatencySummary } from "./LatencyHistogram";
+
+/** What one store did, counted since the session store was connected (or `stats({ reset })`). */
+export interface StoreCounters {
+  /** Lookups this store answered with a session (or, in the cache, a deletion marker). */
+  hits: number;
+  /** Lookups this store answered with nothing (absent or expired). */
+  misses: number;
+  /** Lookups sent to this store, whatever their outcome. */
+  reads: number;
+  /** Writes (creates, updates, touches, deletes) this store applied. */
+  writes: number;
+  /** Entries written back to the cache after a miss (always 0 for DynamoDB). */
+  restores: number;
+  /** Commands to this store that failed (timeout, connection, throttling, ...). */
+  errors: number;
+  /** Operations that went on without this store after it failed. */
+  fallbacks: number;
+}
+
+export type StoreName = "cache" | "dynamodb";
+export type Operation = "create" | "get" | "update" | "touch" | "delete";
+export type StoreCommand = "get" | "write" | "delete";
+
+export interface StatsSnapshot {
+  cache: StoreCounters;
+  dynamodb: StoreCounters;
+  /** Latency of each public operation, end to end. */
+  operations: Record<Operation, LatencySummary>;
+  /** Latency of the commands sent to each store. */
+  commands: Record<StoreName, Record<StoreCommand, LatencySummary>>;
+}
+
+const OPERATIONS: readonly Operation[] = ["create", "get", "update", "touch", "delete"];
+const COMMANDS: readonly StoreCommand[] = ["get", "write", "delete"];
+
+const zeroCounters = (): StoreCounters => ({
+  hits: 0,
+  misses: 0,
+  reads: 0,
+  writes: 0,
+  restores: 0,
+  errors: 0,
+  fallbacks: 0,
+});
+
+const histograms = <K extends string>(keys: readonly K[]): Record<K, LatencyHistogram> =>
+  Object.fromEntries(keys.map((k) => [k, new LatencyHistogram()])) as Record<K, LatencyHistogram>;
+
+const summaries = <K extends string>(h: Record<K, LatencyHistogram>): Record<K, LatencySummary> =>
+  Object.fromEntries(
+    (Object.entries(h) as [K, LatencyHistogram][]).map(([k, v]) => [k, v.summary()]),
+  ) as Record<K, LatencySummary>;
+
+/** Counters and latency histograms in fixed memory. */
+export class StoreStats {
+  readonly counters: Record<StoreName, StoreCounters> = {
+    cache: zeroCounters(),
+    dynamodb: zeroCounters(),
+  };
+  private readonly operations = histograms(OPERATIONS);
+  private readonly commands: Record<StoreName, Record<StoreCommand, LatencyHistogram>> = {
+    cache: histograms(COMMANDS),
+    dynamodb: histograms(COMMANDS),
+  };
+
+  count(store: StoreName, counter: keyof StoreCounters, by = 1): void {
+    this.counters[store][counter] += by;
+  }
+
+  recordOperation(op: Operation, ms: number): void {
+    this.operations[op].record(ms);
+  }
+
+  recordCommand(store: StoreName, command: StoreCommand, ms: number): void {
+    this.commands[store][command].record(ms);
+  }
+
+  snapshot(): StatsSnapshot {
+    return {
+      cache: { ...this.counters.cache },
+      dynamodb: { ...this.counters.dynamodb },
+      operations: summaries(this.operations),
+      commands: {
+        cache: summaries(this.commands.cache),
+        dynamodb: summaries(this.commands.dynamodb),
+      },
+    };
+  }
+
+  reset(): void {
+    Object.assign(this.counters.cache, zeroCounters());
+    Object.assign(this.counters.dynamodb, zeroCounters());
+    for (const h of Object.values(this.operations)) h.reset();
+    for (const store of Object.values(this.commands))
+      for (const h of Object.values(store)) h.reset();
+  }
+}

@@ -1,0 +1,166 @@
+import { GlideClusterClient, Logger, Script } from "@valkey/valkey-glide";
+import type { ResolvedConfig } from "./config";
+import { StoreUnavailableError } from "./errors";
+import type { StoreCommand, StoreStats } from "./StoreStats";
+
+/**
+ * Writes `ARGV[1]` with absolute expiry `ARGV[2]` (epoch seconds) unless the key already holds a
+ * payload that is not older. Payloads start `{"version":V,"createdAt":C,`: (C, V) orders them, so a
+ * re-created session (later C) wins over the tombstone of its predecessor.
+ */
+const SET_IF_NEWER = `
+local function order(p)
+  local v, c = string.match(p, '^{"version":(%d+),"createdAt":(%d+),')
+  return tonumber(c), tonumber(v)
+end
+local cur = redis.call('GET', KEYS[1])
+if cur then
+  local cc, cv = order(cur)
+  local nc, nv = order(ARGV[1])
+  if cc and (cc > nc or (cc == nc and cv >= nv)) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'EXAT', ARGV[2])
+return 1
+`;
+
+/** Deletes the key only while it still holds exactly `ARGV[1]`. */
+const DELETE_IF_EQUAL = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+/** After a failed connection attempt, calls fail at once for this long instead of reconnecting. */
+const RECONNECT_BACKOFF_MS = 500;
+
+let loggerConfigured = false;
+
+/** The cache side of the store: a GLIDE cluster client, connected lazily and reconnected on demand. */
+export class ValkeyCache {
+  private client: Promise<GlideClusterClient> | undefined;
+  private lastConnectFailure = 0;
+  private readonly setIfNewerScript = new Script(SET_IF_NEWER);
+  private readonly deleteIfEqualScript = new Script(DELETE_IF_EQUAL);
+  private closed = false;
+
+  constructor(
+    private readonly config: ResolvedConfig["valkey"],
+    private readonly stats: StoreStats,
+  ) {
+    if (!loggerConfigured) {
+      // The core logs WARN lines to stdout by default; the store reports through stats and errors.
+      Logger.setLoggerConfig("off");
+      loggerConfigured = true;
+    }
+  }
+
+  /** Connects now; resolves false (and stays usable) when the cluster cannot be reached. */
+  async warmUp(): Promise<boolean> {
+    try {
+      await this.connection();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  get(key: string): Promise<string | null> {
+    return this.command("get", async (c) => (await c.get(key)) as string | null);
+  }
+
+  /** Writes the payload unless the cache holds a newer one; true when written. */
+  setIfNewer(key: string, payload: string, expiresAt: number): Promise<boolean> {
+    return this.command("write", async (c) => {
+      const written = await c.invokeScript(this.setIfNewerScript, {
+        keys: [key],
+        args: [payload, String(expiresAt)],
+      });
+      return written === 1;
+    });
+  }
+
+  deleteIfEqual(key: string, payload: string): Promise<boolean> {
+    return this.command("delete", async (c) => {
+      const deleted = await c.invokeScript(this.deleteIfEqualScript, {
+        keys: [key],
+        args: [payload],
+      });
+      return deleted === 1;
+    });
+  }
+
+  delete(key: string): Promise<boolean> {
+    return this.command("delete", async (c) => (await c.del([key])) === 1);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const client = this.client;
+    this.client = undefined;
+    if (client) {
+      try {
+        (await client).close();
+      } catch {
+        // A client that never connected has nothing to close.
+      }
+    }
+    this.setIfNewerScript.release();
+    this.deleteIfEqualScript.release();
+  }
+
+  private async command<T>(
+    name: StoreCommand,
+    run: (c: GlideClusterClient) => Promise<T>,
+  ): Promise<T> {
+    const started = performance.now();
+    try {
+      const result = await run(await this.connection());
+      this.stats.recordCommand("cache", name, performance.now() - started);
+      return result;
+    } catch (error) {
+      this.stats.recordCommand("cache", name, performance.now() - started);
+      this.stats.count("cache", "errors");
+      throw error;
+    }
+  }
+
+  private connection(): Promise<GlideClusterClient> {
+    if (this.closed)
+      return Promise.reject(new StoreUnavailableError("cache", "cache client is closed"));
+    if (this.client) return this.client;
+    if (performance.now() - this.lastConnectFailure < RECONNECT_BACKOFF_MS) {
+      return Promise.reject(
+        new StoreUnavailableError("cache", "cache unreachable (last connection attempt failed)"),
+      );
+    }
+    const connecting = GlideClusterClient.createClient({
+      addresses: this.config.addresses,
+      addressResolver: this.resolver(),
+      requestTimeout: this.config.requestTimeoutMs,
+      useTLS: this.config.useTls,
+      clientName: this.config.clientName,
+      advancedConfiguration: { connectionTimeout: this.config.connectTimeoutMs },
+    });
+    this.client = connecting;
+    connecting.catch(() => {
+      if (this.client === connecting) this.client = undefined;
+      this.lastConnectFailure = performance.now();
+    });
+    return connecting;
+  }
+
+  private resolver(): ((host: string, port: number) => [string, number]) | undefined {
+    const { addressMap, addressResolver } = this.config;
+    if (!addressMap) return addressResolver;
+    const map = new Map<string, [string, number]>();
+    for (const [from, to] of Object.entries(addressMap)) map.set(from, splitAddress(to));
+    return (host, port) => {
+      const mapped = map.get(`${host}:${port}`) ?? [host, port];
+      return addressResolver ? addressResolver(...mapped) : mapped;
+    };
+  }
+}
+
+function splitAddress(address: string): [string, number] {
+  const at = address.lastIndexOf(":");
+  return [address.slice(0, at), Number(address.slice(at + 1))];
+}

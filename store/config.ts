@@ -1,0 +1,92 @@
+import { SESSION_TABLE } from "./TableSchema";
+
+/** A Valkey node address. */
+export interface NodeAddress {
+  host: string;
+  port: number;
+}
+
+/** How the store reaches the Valkey cluster. */
+export interface ValkeyConfig {
+  /** Seed nodes (or the cluster configuration endpoint); the client discovers the rest. */
+  addresses: NodeAddress[];
+  /**
+   * Plain-data address translation: `"host:port"` as the cluster announces a node, to `"host:port"`
+   * to connect to instead (e.g. a fault proxy in front of that node). Addresses not listed are used as
+   * they are. Applied before `addressResolver`.
+   */
+  addressMap?: Record<string, string>;
+  /** Address translation as a function, for what `addressMap` cannot express. */
+  addressResolver?: (host: string, port: number) => [string, number];
+  /** Request timeout in milliseconds: how long one cache command may take. Default: 250. */
+  requestTimeoutMs?: number;
+  /** Connection timeout in milliseconds for each node connection. Default: 1000. */
+  connectTimeoutMs?: number;
+  /** Use TLS to reach the nodes. Default: false. */
+  useTls?: boolean;
+  /** Client name shown by `CLIENT LIST` on every node. Default: "hybrid-session-store". */
+  clientName?: string;
+}
+
+/** How the store reaches DynamoDB. */
+export interface DynamoDbConfig {
+  /** AWS region. Default: "ap-northeast-1". */
+  region?: string;
+  /** Endpoint URL, for DynamoDB Local or a proxy. Default: the region's public endpoint. */
+  endpoint?: string;
+  /** Static credentials; when absent the AWS SDK's default provider chain is used. */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Timeout in milliseconds for one HTTP request (one attempt). Default: 1000. */
+  requestTimeoutMs?: number;
+  /** Timeout in milliseconds to open a connection. Default: 500. */
+  connectTimeoutMs?: number;
+  /** Attempts per operation, the first included. Default: 2. */
+  maxAttempts?: number;
+}
+
+/** Everything `HybridSessionStore.connect` needs. Plain JSON except `valkey.addressResolver`. */
+export interface HybridSessionStoreConfig {
+  valkey: ValkeyConfig;
+  dynamodb: DynamoDbConfig;
+  /** DynamoDB table name. Default: "session-store". */
+  tableName?: string;
+  /** Prefix of every cache key; keys are `<keyPrefix>session:<id>`. Default: "". */
+  keyPrefix?: string;
+  /** Lifetime in seconds of a session created or touched without an explicit TTL. Default: 1800. */
+  defaultTtlSeconds?: number;
+}
+
+/** The configuration with every default applied. */
+export interface ResolvedConfig {
+  valkey: Required<Omit<ValkeyConfig, "addressResolver" | "addressMap">> &
+    Pick<ValkeyConfig, "addressResolver" | "addressMap">;
+  dynamodb: Required<Omit<DynamoDbConfig, "endpoint" | "credentials">> &
+    Pick<DynamoDbConfig, "endpoint" | "credentials">;
+  tableName: string;
+  keyPrefix: string;
+  defaultTtlSeconds: number;
+}
+
+export const DEFAULT_REGION = "ap-northeast-1";
+
+export function resolveConfig(config: HybridSessionStoreConfig): ResolvedConfig {
+  return {
+    valkey: {
+      requestTimeoutMs: 250,
+      connectTimeoutMs: 1000,
+      useTls: false,
+      clientName: "hybrid-session-store",
+      ...config.valkey,
+    },
+    dynamodb: {
+      region: DEFAULT_REGION,
+      requestTimeoutMs: 1000,
+      connectTimeoutMs: 500,
+      maxAttempts: 2,
+      ...config.dynamodb,
+    },
+    tableName: config.tableName ?? SESSION_TABLE.tableName,
+    keyPrefix: config.keyPrefix ?? "",
+    defaultTtlSeconds: config.defaultTtlSeconds ?? 1800,
+  };
+}

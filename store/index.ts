@@ -1,0 +1,25 @@
+/**
+ * The hybrid session store: Valkey cluster as the cache, DynamoDB as the durable store.
+ *
+ * ```ts
+ * const store = await HybridSessionStore.connect(config);
+ * const session = await store.create({ user: "ada" }, { ttlSeconds: 600 });
+ * await store.get(session.id); // { ..., source: "cache" }
+ * ```
+ */
+
+export type {
+  DynamoDbConfig,
+  HybridSessionStoreConfig,
+  NodeAddress,
+  ValkeyConfig,
+} from "./config";
+export { DEFAULT_REGION } from "./config";
+export * from "./errors";
+export { HybridSessionStore } from "./HybridSessionStore";
+export type { LatencySummary } from "./LatencyHistogram";
+export type { CreateOptions, JsonValue, Session, SessionSource } from "./Session";
+export { isValidSessionId, newSessionId } from "./SessionId";
+export { DYNAMODB_ITEM_LIMIT_BYTES } from "./SessionRecord";
+export type { Operation, StatsSnapshot, StoreCounters, StoreName } from "./StoreStats";
+export { createTableInput, ITEM_ATTRIBUTES, SESSION_TABLE } from "./TableSchema";

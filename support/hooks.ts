@@ -1,0 +1,77 @@
+import { resolve } from "node:path";
+import { After, AfterAll, Before, BeforeAll, Status, setDefaultTimeout } from "@cucumber/cucumber";
+import { HybridSessionStore } from "../store";
+import { localDynamoClient } from "./env/DynamoDbLocal";
+import { attachEnvironment, readEnvFile } from "./env/envFile";
+import { CacheObserver } from "./observe/CacheObserver";
+import { DurableObserver } from "./observe/DurableObserver";
+import { statsTable } from "./report";
+import { withDeadline } from "./withDeadline";
+import type { SessionWorld, SessionWorldParameters, SharedResources } from "./world";
+
+/** Every step must end within this; `eventually` deadlines stay below it. */
+export const STEP_TIMEOUT_MS = 15_000;
+setDefaultTimeout(STEP_TIMEOUT_MS);
+
+let shared: SharedResources | undefined;
+
+BeforeAll(async function () {
+  const parameters = this.parameters as unknown as SessionWorldParameters;
+  const description = readEnvFile(resolve(parameters.envFile));
+  if (!description) {
+    throw new Error(
+      `no environment at ${parameters.envFile}: run the suite with \`npm run features\`, or start one with \`npm run env:up\``,
+    );
+  }
+  const env = attachEnvironment(description);
+  await env.checkHealth();
+  const { storeConfig } = description;
+  const cache = await withDeadline(
+    CacheObserver.connect(storeConfig.valkey.addresses),
+    10_000,
+    "connecting the cache observer",
+  );
+  const durable = new DurableObserver(
+    localDynamoClient(storeConfig.dynamodb.endpoint ?? ""),
+    description.dynamodb.table,
+  );
+  shared = { env, cache, durable };
+});
+
+Before(async function (this: SessionWorld, { pickle }) {
+  if (!shared) throw new Error("the environment was not attached (see the first failure)");
+  await shared.env.checkHealth();
+  this.shared = shared;
+  this.namespace = `scenario:${pickle.id.slice(0, 8)}:`;
+  this.store = await withDeadline(
+    HybridSessionStore.connect({
+      ...shared.env.description.storeConfig,
+      keyPrefix: this.namespace,
+    }),
+    10_000,
+    "connecting the session store",
+  );
+  this.onStop(() => withDeadline(this.store.close(), 5000, "closing the session store"));
+});
+
+After(async function (this: SessionWorld, { result }) {
+  if (this.store) {
+    this.attach(statsTable(this.store.stats()), {
+      mediaType: "text/csv",
+      fileName: "store statistics.csv",
+    });
+    this.attach(JSON.stringify(this.store.stats(), null, 2), {
+      mediaType: "application/json",
+      fileName: "store statistics.json",
+    });
+  }
+  if (result?.status === Status.FAILED && shared) {
+    await shared.env.checkHealth();
+  }
+  await this.runStops();
+});
+
+AfterAll(async () => {
+  shared?.cache.close();
+  shared = undefined;
+});

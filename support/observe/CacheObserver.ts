@@ -1,0 +1,60 @@
+import { GlideClusterClient } from "@valkey/valkey-glide";
+import type { NodeAddress, Session } from "../../store";
+
+/** A raw cache entry: the bytes the cache holds and the absolute second it expires. */
+export interface CacheEntry {
+  payload: string;
+  /** Epoch seconds (EXPIRETIME); -1 if the key has no expiry. */
+  expiresAt: number;
+  /** The session the payload holds, or null for a deletion marker. */
+  session: Omit<Session, "source"> | null;
+}
+
+/**
+ * Looks at the cache directly, beside the store under test (its own client, straight to the nodes):
+ * to check what the store wrote and to stage evictions. Steps observe; they never write sessions.
+ */
+export class CacheObserver {
+  private constructor(private readonly client: GlideClusterClient) {}
+
+  static async connect(addresses: NodeAddress[]): Promise<CacheObserver> {
+    const client = await GlideClusterClient.createClient({
+      addresses,
+      requestTimeout: 2000,
+      clientName: "scenario-observer",
+    });
+    return new CacheObserver(client);
+  }
+
+  async entry(key: string): Promise<CacheEntry | null> {
+    const payload = (await this.client.get(key)) as string | null;
+    if (payload === null) return null;
+    const expiresAt = await this.client.expiretime(key);
+    const parsed = JSON.parse(payload) as Omit<Session, "source"> & { deleted?: true };
+    return { payload, expiresAt, session: parsed.deleted ? null : parsed };
+  }
+
+  /** Drops the key, as the cache does under memory pressure. */
+  async evict(key: string): Promise<void> {
+    await this.client.del([key]);
+  }
+
+  /** Keys under a prefix on every primary (KEYS: scenario data is small and the cluster is ours). */
+  async keys(prefix: string): Promise<string[]> {
+    const replies = await this.client.customCommand(["KEYS", `${prefix}*`], {
+      route: "allPrimaries",
+    });
+    const perNode = Array.isArray(replies) ? [replies] : Object.values(replies ?? {});
+    return perNode.flatMap((keys) => (Array.isArray(keys) ? keys.map(String) : []));
+  }
+
+  /** Milliseconds on the cache's clock (TIME on a primary). */
+  async nowMs(): Promise<number> {
+    const [seconds, micros] = (await this.client.time({ route: "randomNode" })) as [string, string];
+    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
