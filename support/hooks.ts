@@ -65,13 +65,13 @@ After(async function (this: SessionWorld, { result }) {
       fileName: "store statistics.json",
     });
   }
-  if (result?.status === Status.FAILED && shared) {
-    await shared.env.checkHealth();
-  }
   await this.runStops();
+  // After a failure, say so if the cause is a server of the environment that stopped running.
+  if (result?.status === Status.FAILED && shared) await shared.env.checkHealth();
 });
 
 AfterAll(async () => {
   shared?.cache.close();
+  shared?.durable.close();
   shared = undefined;
 });

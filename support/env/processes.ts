@@ -42,24 +42,46 @@ export function isRunning(proc: ProcessRecord): boolean {
   }
 }
 
-/** SIGTERM, then SIGKILL if it has not exited within `graceMs`. Resolves once it is gone. */
-export async function stopProcess(proc: ProcessRecord, graceMs = 5000): Promise<void> {
-  if (!isRunning(proc)) return;
-  process.kill(proc.pid, "SIGTERM");
-  try {
-    await eventually(() => assertStopped(proc), { timeoutMs: graceMs, intervalMs: 20 });
-  } catch {
-    if (isRunning(proc)) process.kill(proc.pid, "SIGKILL");
-    await eventually(() => assertStopped(proc), {
-      timeoutMs: 2000,
-      intervalMs: 20,
-      what: `pid ${proc.pid} to exit`,
-    });
+/**
+ * SIGTERM, then SIGKILL if it has not exited within `graceMs`. Resolves once it has exited and, if
+ * it was orphaned, once init has reaped it (this machine's init reaps within about 2 s; a zombie
+ * still there after `reapMs` is init's to collect and holds no port or file).
+ */
+export async function stopProcess(
+  proc: ProcessRecord,
+  graceMs = 5000,
+  reapMs = 5000,
+): Promise<void> {
+  if (isRunning(proc)) {
+    process.kill(proc.pid, "SIGTERM");
+    try {
+      await eventually(() => assertStopped(proc), { timeoutMs: graceMs, intervalMs: 20 });
+    } catch {
+      if (isRunning(proc)) process.kill(proc.pid, "SIGKILL");
+      await eventually(() => assertStopped(proc), {
+        timeoutMs: 2000,
+        intervalMs: 20,
+        what: `pid ${proc.pid} to exit`,
+      });
+    }
   }
+  await eventually(() => assertReaped(proc.pid), { timeoutMs: reapMs, intervalMs: 50 }).catch(
+    () => undefined,
+  );
 }
 
 function assertStopped(proc: ProcessRecord): void {
   if (isRunning(proc)) throw new Error(`pid ${proc.pid} still running`);
+}
+
+function assertReaped(pid: number): void {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return;
+  }
+  if (/\) Z /.test(stat)) throw new Error(`pid ${pid} not yet reaped`);
 }
 
 /** Resolves true when something accepts TCP connections on host:port. */

@@ -40,4 +40,8 @@ export class DurableObserver {
       session: JSON.parse(payload) as Omit<Session, "source">,
     };
   }
+
+  close(): void {
+    this.client.destroy();
+  }
 }
