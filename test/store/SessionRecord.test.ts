@@ -105,7 +105,9 @@ describe("assertTtl", () => {
     });
   }
   for (const good of [1, 60, 86_400 * 365]) {
-    it(`accepts ${good}`, () => expect(() => assertTtl(good)).to.not.throw());
+    it(`accepts ${good}`, () => {
+      expect(() => assertTtl(good)).to.not.throw();
+    });
   }
 });
 
