@@ -1,0 +1,116 @@
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { expect } from "chai";
+import { checkTemplate, runCli } from "../../infra/checkTemplate";
+import { SESSION_TABLE } from "../../store/TableSchema";
+import { at, props, realTemplate, TEMPLATE_PATH } from "./templateFixture";
+
+const ROOT = join(__dirname, "..", "..");
+
+describe("the real template", () => {
+  it("has no problems", () => {
+    expect(checkTemplate(readFileSync(TEMPLATE_PATH, "utf8"))).to.deep.equal([]);
+  });
+
+  it("has the outputs other tools read", () => {
+    expect(Object.keys(at(realTemplate(), "Outputs"))).to.include.members([
+      "ConfigurationEndpointAddress",
+      "ConfigurationEndpointPort",
+      "TableName",
+      "InstanceId",
+      "ResultsBucket",
+      "Region",
+      "VpcId",
+    ]);
+  });
+
+  it("has the parameters and defaults deploy.sh relies on", () => {
+    const parameters = at(realTemplate(), "Parameters");
+    expect(at(parameters, "ProjectName").Default).to.equal("hybrid-session-store");
+    expect(at(parameters, "TableName").Default).to.equal(SESSION_TABLE.tableName);
+    expect(at(parameters, "InstanceType").Default).to.equal("t3.micro");
+    expect(at(parameters, "CacheNodeType").Default).to.equal("cache.t3.micro");
+    expect(at(parameters, "CreateDynamoDbEndpoint").Default).to.equal("true");
+    expect(at(parameters, "LatestAmiId")).to.deep.include({
+      Type: "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>",
+      Default: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
+    });
+  });
+
+  it("runs a six-node Valkey 8 cluster without TLS", () => {
+    expect(props(realTemplate(), "ValkeyReplicationGroup")).to.deep.include({
+      Engine: "valkey",
+      EngineVersion: "8.0",
+      CacheParameterGroupName: "default.valkey8.cluster.on",
+      NumNodeGroups: 3,
+      ReplicasPerNodeGroup: 1,
+      TransitEncryptionEnabled: false,
+      AtRestEncryptionEnabled: true,
+      AutomaticFailoverEnabled: true,
+      MultiAZEnabled: true,
+    });
+  });
+
+  it("boots the runner with Node.js 20, git and toxiproxy 2.12.0 on 127.0.0.1:8474, in a few lines", () => {
+    const userData = at(props(realTemplate(), "RunnerInstance"), "UserData")["Fn::Base64"];
+    expect(userData).to.be.a("string");
+    const script = String(userData);
+    expect(script.trim().split("\n").length).to.be.at.most(12);
+    expect(script).to.match(/dnf install -y nodejs20\b.* git/);
+    expect(script).to.contain("releases/download/v2.12.0/toxiproxy-server-linux-amd64");
+    expect(script).to.contain("-host 127.0.0.1 -port 8474");
+  });
+
+  it("administers the runner through SSM Session Manager", () => {
+    expect(props(realTemplate(), "InstanceRole").ManagedPolicyArns).to.deep.equal([
+      { "Fn::Sub": `arn:\${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore` },
+    ]);
+  });
+
+  it("gives the runner's security group no inbound rule", () => {
+    expect(props(realTemplate(), "InstanceSecurityGroup")).not.to.have.property(
+      "SecurityGroupIngress",
+    );
+  });
+});
+
+describe("the command line", () => {
+  const SEED_000 = join(ROOT, "test", "infra", "fixtures", "seed-000-description.yaml");
+
+  function runInProcess(...args: string[]): { status: number; lines: string[] } {
+    const lines: string[] = [];
+    const status = runCli(args, (line) => lines.push(line));
+    return { status, lines };
+  }
+
+  it("exits 0 on the real template", () => {
+    expect(runInProcess(TEMPLATE_PATH)).to.deep.equal({
+      status: 0,
+      lines: [`${TEMPLATE_PATH}: no problems`],
+    });
+  });
+
+  it("prints one line per problem and exits 1", () => {
+    const { status, lines } = runInProcess(SEED_000);
+    expect(status).to.equal(1);
+    expect(lines).to.have.length(2);
+    expect(lines[0]).to.contain("unknown property Description");
+    expect(lines[1]).to.contain("missing required property ReplicationGroupDescription");
+  });
+
+  it("exits 2 without exactly one file", () => {
+    expect(runInProcess().status).to.equal(2);
+  });
+
+  it("sets the process exit code when run as a script", () => {
+    const result = spawnSync(
+      process.execPath,
+      ["--require", "ts-node/register", "infra/checkTemplate.ts", SEED_000],
+      { cwd: ROOT, encoding: "utf8" },
+    );
+    expect(result.status).to.equal(1);
+    expect(result.stdout.trim().split("\n")).to.have.length(2);
+  });
+});
