@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# Deploys the hybrid session store stack (infra/elasticache-valkey-stack.yaml), prints its outputs
+# and hourly cost, and uploads the scenario suite for `npm run features:aws`.
+# Idempotent: it describes what exists, then creates, updates, recovers or refuses.
+# Environment: AWS_REGION / AWS_DEFAULT_REGION (default ap-northeast-1), STACK_NAME (default
+# hybrid-session-store), PROJECT_NAME, TABLE_NAME, INSTANCE_TYPE, CACHE_NODE_TYPE,
+# CREATE_DYNAMODB_ENDPOINT (template parameters), STACK_WAIT_TIMEOUT_SECONDS (default 2700),
+# POLL_INTERVAL_SECONDS (default 30).
+# Written for bash 3.2 (macOS) and later.
+set -euo pipefail
+
+fail() {
+  echo "deploy.sh: $*" >&2
+  exit 1
+}
+
+# Checked before anything else runs a program, so that a missing CLI gets its own sentence.
+if ! command -v aws >/dev/null 2>&1; then
+  fail "the AWS CLI (aws) is not on PATH; install it: https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html"
+fi
+if ! command -v git >/dev/null 2>&1; then
+  fail "git is not on PATH; it packs the scenario suite that the stack's instance runs."
+fi
+
+case "${BASH_SOURCE[0]}" in */*) ROOT=${BASH_SOURCE[0]%/*} ;; *) ROOT=. ;; esac
+ROOT=$(cd "$ROOT" && pwd)
+# Checked with the scripts by `shellcheck -x deploy.sh teardown.sh support/aws/stack.sh`.
+# shellcheck source=support/aws/stack.sh disable=SC1091
+source "$ROOT/support/aws/stack.sh"
+TEMPLATE="$ROOT/infra/elasticache-valkey-stack.yaml"
+TABLE_NAME="${TABLE_NAME:-session-store}"
+SUITE_KEY="suite/suite.tar.gz"
+# CloudFormation accepts at most 51,200 bytes in --template-body; larger needs an S3 template URL.
+TEMPLATE_BODY_LIMIT_BYTES=51200
+
+# On-demand list prices in USD, ap-northeast-1 (Tokyo), as published when this script was written.
+# They are list prices to check before trusting the total: https://aws.amazon.com/elasticache/pricing/,
+# https://aws.amazon.com/ec2/pricing/on-demand/, https://aws.amazon.com/vpc/pricing/ (Public IPv4),
+# https://aws.amazon.com/ebs/pricing/.
+PRICE_CACHE_T3_MICRO_HOUR=0.0208 # ElastiCache for Valkey: Redis OSS list price 0.026 less Valkey's 20%
+PRICE_EC2_T3_MICRO_HOUR=0.0136   # Linux on-demand
+PRICE_PUBLIC_IPV4_HOUR=0.005     # every public IPv4 address, in use or not
+PRICE_EBS_GP3_GB_MONTH=0.096     # the instance's root volume
+CACHE_NODES=6                    # 3 shards x (1 primary + 1 replica)
+ROOT_VOLUME_GB=8                 # Amazon Linux 2023 AMI default
+HOURS_PER_MONTH=730
+
+check_prerequisites() {
+  check_region_and_credentials
+  [[ -f "$TEMPLATE" ]] || fail "the template $TEMPLATE does not exist."
+  local size
+  size=$(wc -c <"$TEMPLATE" | tr -d ' ')
+  if ((size > TEMPLATE_BODY_LIMIT_BYTES)); then
+    fail "the template is $size bytes; CloudFormation accepts at most $TEMPLATE_BODY_LIMIT_BYTES inline."
+  fi
+  if ! aws cloudformation validate-template --region "$REGION" --template-body "file://$TEMPLATE" \
+    >/dev/null 2>"$WORK/validate.err"; then
+    fail "CloudFormation rejects the template: $(cat "$WORK/validate.err")"
+  fi
+  echo "The template is valid."
+}
+
+stack_parameters() {
+  echo "ParameterKey=ProjectName,ParameterValue=$PROJECT_NAME"
+  echo "ParameterKey=TableName,ParameterValue=$TABLE_NAME"
+  if [[ -n "${INSTANCE_TYPE:-}" ]]; then echo "ParameterKey=InstanceType,ParameterValue=$INSTANCE_TYPE"; fi
+  if [[ -n "${CACHE_NODE_TYPE:-}" ]]; then echo "ParameterKey=CacheNodeType,ParameterValue=$CACHE_NODE_TYPE"; fi
+  if [[ -n "${CREATE_DYNAMODB_ENDPOINT:-}" ]]; then
+    echo "ParameterKey=CreateDynamoDbEndpoint,ParameterValue=$CREATE_DYNAMODB_ENDPOINT"
+  fi
+}
+
+create_stack() {
+  echo "Creating stack $STACK_NAME (ElastiCache takes 10-25 minutes)..."
+  # shellcheck disable=SC2046 # one word per parameter, none contains a space
+  aws cloudformation create-stack --region "$REGION" --stack-name "$STACK_NAME" \
+    --template-body "file://$TEMPLATE" --capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM \
+    --parameters $(stack_parameters) >/dev/null
+  local status
+  status=$(wait_for_stack)
+  if [[ "$status" != CREATE_COMPLETE ]]; then
+    show_failure_events
+    fail "creating stack $STACK_NAME ended in $status; run ./deploy.sh again once the cause is fixed (it recovers from ROLLBACK_COMPLETE)."
+  fi
+  echo "Stack $STACK_NAME created."
+}
+
+update_stack() {
+  echo "Updating stack $STACK_NAME..."
+  # shellcheck disable=SC2046 # one word per parameter, none contains a space
+  if ! aws cloudformation update-stack --region "$REGION" --stack-name "$STACK_NAME" \
+    --template-body "file://$TEMPLATE" --capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM \
+    --parameters $(stack_parameters) >/dev/null 2>"$WORK/update.err"; then
+    if grep -q 'No updates are to be performed' "$WORK/update.err"; then
+      echo "Stack $STACK_NAME is already up to date."
+      return 0
+    fi
+    fail "updating stack $STACK_NAME was refused: $(cat "$WORK/update.err")"
+  fi
+  local status
+  status=$(wait_for_stack)
+  if [[ "$status" != UPDATE_COMPLETE ]]; then
+    show_failure_events
+    fail "updating stack $STACK_NAME ended in $status; the previous version is still in place if it rolled back."
+  fi
+  echo "Stack $STACK_NAME updated."
+}
+
+delete_failed_creation() {
+  echo "Stack $STACK_NAME is ROLLBACK_COMPLETE (its creation failed and it cannot be updated): deleting it to create it again."
+  show_failure_events
+  aws cloudformation delete-stack --region "$REGION" --stack-name "$STACK_NAME"
+  local status
+  status=$(wait_for_stack)
+  [[ "$status" == ABSENT ]] || fail "deleting the failed stack $STACK_NAME ended in $status."
+}
+
+deploy() {
+  local status
+  status=$(stack_status)
+  case "$status" in
+    REVIEW_IN_PROGRESS) ;;
+    *_IN_PROGRESS)
+      echo "Stack $STACK_NAME is $status; waiting for that to finish first."
+      status=$(wait_for_stack)
+      ;;
+  esac
+  case "$status" in
+    ABSENT) create_stack ;;
+    ROLLBACK_COMPLETE)
+      delete_failed_creation
+      create_stack
+      ;;
+    CREATE_COMPLETE | UPDATE_COMPLETE | UPDATE_ROLLBACK_COMPLETE | IMPORT_COMPLETE | IMPORT_ROLLBACK_COMPLETE)
+      update_stack
+      ;;
+    REVIEW_IN_PROGRESS)
+      fail "stack $STACK_NAME only holds a change set waiting for review (REVIEW_IN_PROGRESS); execute it or delete the stack (./teardown.sh), then run ./deploy.sh again."
+      ;;
+    UPDATE_ROLLBACK_FAILED)
+      show_failure_events
+      fail "stack $STACK_NAME is UPDATE_ROLLBACK_FAILED; fix the cause above, then: aws cloudformation continue-update-rollback --region $REGION --stack-name $STACK_NAME"
+      ;;
+    DELETE_FAILED)
+      show_failure_events
+      fail "stack $STACK_NAME is DELETE_FAILED; remove what blocks the deletion (see above) and run ./teardown.sh."
+      ;;
+    *)
+      show_failure_events
+      fail "stack $STACK_NAME is $status, a failed state this script does not repair; see the events above, or remove it with ./teardown.sh."
+      ;;
+  esac
+}
+
+# Prints one output's value, or fails naming the missing output.
+stack_output() {
+  local value
+  if ! value=$(aws cloudformation describe-stacks --region "$REGION" --stack-name "$STACK_NAME" --output text \
+    --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue | [0]"); then
+    fail "cannot read the outputs of stack $STACK_NAME."
+  fi
+  if [[ -z "$value" || "$value" == None ]]; then
+    fail "stack $STACK_NAME has no output $1; is the template the one this script expects?"
+  fi
+  echo "$value"
+}
+
+print_outputs() {
+  echo "Outputs of stack $STACK_NAME:"
+  aws cloudformation describe-stacks --region "$REGION" --stack-name "$STACK_NAME" --output text \
+    --query 'Stacks[0].Outputs[].[OutputKey,OutputValue]' >"$WORK/outputs"
+  local key value
+  while IFS=$'\t' read -r key value; do
+    if [[ -z "$key" || "$key" == None ]]; then continue; fi
+    printf '  %-30s %s\n' "$key" "$value"
+  done <"$WORK/outputs"
+}
+
+print_cost_estimate() {
+  echo
+  echo "Estimated cost while the stack exists (on-demand list prices for ap-northeast-1; check them):"
+  awk -v cache="$PRICE_CACHE_T3_MICRO_HOUR" -v ec2="$PRICE_EC2_T3_MICRO_HOUR" \
+    -v ipv4="$PRICE_PUBLIC_IPV4_HOUR" -v ebs="$PRICE_EBS_GP3_GB_MONTH" -v nodes="$CACHE_NODES" \
+    -v gb="$ROOT_VOLUME_GB" -v hours="$HOURS_PER_MONTH" 'BEGIN {
+      c = nodes * cache; e = ec2; i = ipv4; v = gb * ebs / hours; t = c + e + i + v
+      printf "  %-52s %8.4f USD/h\n", sprintf("ElastiCache Valkey: %d x cache.t3.micro @ %.4f", nodes, cache), c
+      printf "  %-52s %8.4f USD/h\n", sprintf("EC2: 1 x t3.micro @ %.4f", ec2), e
+      printf "  %-52s %8.4f USD/h\n", sprintf("Public IPv4 address: 1 @ %.4f", ipv4), i
+      printf "  %-52s %8.4f USD/h\n", sprintf("EBS gp3 root volume: %d GB @ %.3f per GB-month", gb, ebs), v
+      printf "  %-52s %8s\n", "DynamoDB on-demand, S3: per request / GB stored", "~0 idle"
+      printf "  %-52s %8.4f USD/h (about %.2f USD/day)\n", "Total", t, t * 24
+    }'
+  if [[ "$REGION" != ap-northeast-1 ]]; then
+    echo "  (the stack is in $REGION; these are Tokyo prices)"
+  fi
+  if [[ -n "${INSTANCE_TYPE:-}${CACHE_NODE_TYPE:-}" ]]; then
+    echo "  (INSTANCE_TYPE / CACHE_NODE_TYPE are overridden; the estimate assumes t3.micro and cache.t3.micro)"
+  fi
+}
+
+# Packs HEAD (or, before the first commit, every file git does not ignore) without node_modules.
+upload_suite() {
+  local bucket=$1 archive="$WORK/suite.tar.gz" revision
+  if git -C "$ROOT" rev-parse --verify --quiet HEAD >/dev/null; then
+    revision=$(git -C "$ROOT" rev-parse HEAD)
+    git -C "$ROOT" archive --format=tar.gz -o "$archive" HEAD
+    if [[ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no)" ]]; then
+      echo "Note: uncommitted changes are not uploaded; the suite is commit $revision."
+    fi
+  else
+    revision=uncommitted
+    (cd "$ROOT" && git ls-files -z --cached --others --exclude-standard | tar -czf "$archive" --null -T -)
+  fi
+  aws s3 cp "$archive" "s3://$bucket/$SUITE_KEY" --region "$REGION" --only-show-errors \
+    --metadata "revision=$revision"
+  echo "Uploaded the suite ($revision) to s3://$bucket/$SUITE_KEY."
+}
+
+check_prerequisites
+deploy
+print_outputs
+print_cost_estimate
+results_bucket=$(stack_output ResultsBucket)
+upload_suite "$results_bucket"
+echo
+echo "Run the scenarios on the stack's instance: npm run features:aws"
+echo "Everything costs money until you remove it: ./teardown.sh (region $REGION, stack $STACK_NAME)"

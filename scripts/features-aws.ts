@@ -1,0 +1,35 @@
+// `npm run features:aws`: runs the scenario suite on the instance of the stack deploy.sh made,
+// through Systems Manager (no SSH), and unpacks its allure results into ./allure-results.
+// Exit code: the suite's own; 2 when the stack or suite is not ready; 3 when the suite could not run.
+import { randomBytes } from "node:crypto";
+import { setTimeout as delay } from "node:timers/promises";
+import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SSMClient } from "@aws-sdk/client-ssm";
+import { configFromEnv } from "../support/aws/config";
+import { makeRunId } from "../support/aws/remoteScript";
+import { EXIT_SETUP_FAILED, runFeaturesOnAws } from "../support/aws/runFeaturesOnAws";
+
+async function main(): Promise<number> {
+  const config = configFromEnv(process.env);
+  const clients = { region: config.region };
+  return runFeaturesOnAws(config, {
+    cfn: new CloudFormationClient(clients),
+    ssm: new SSMClient(clients),
+    s3: new S3Client(clients),
+    clock: { now: () => Date.now(), wait: (ms) => delay(ms) },
+    newRunId: () => makeRunId(new Date(), randomBytes(3).toString("hex")),
+    log: (line) => console.log(line),
+    logError: (line) => console.error(line),
+  });
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(`features:aws: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = EXIT_SETUP_FAILED;
+  },
+);
