@@ -1,0 +1,8 @@
+export {
+  type CheckResult,
+  type DoctorOptions,
+  exitCodeOf,
+  formatResult,
+  runChecks,
+  type Verdict,
+} from "./checks";
