@@ -38,37 +38,43 @@ BeforeAll(async function () {
   shared = { env, cache, durable };
 });
 
-Before(async function (this: SessionWorld, { pickle }) {
-  if (!shared) throw new Error("the environment was not attached (see the first failure)");
-  await shared.env.checkHealth();
-  this.shared = shared;
-  this.namespace = `scenario:${pickle.id.slice(0, 8)}:`;
-  this.store = await withDeadline(
-    HybridSessionStore.connect({
-      ...shared.env.description.storeConfig,
-      keyPrefix: this.namespace,
-    }),
-    10_000,
-    "connecting the session store",
-  );
-  this.onStop(() => withDeadline(this.store.close(), 5000, "closing the session store"));
-});
+Before(
+  { name: "connect a session store for this scenario" },
+  async function (this: SessionWorld, { pickle }) {
+    if (!shared) throw new Error("the environment was not attached (see the first failure)");
+    await shared.env.checkHealth();
+    this.shared = shared;
+    this.namespace = `scenario:${pickle.id.slice(0, 8)}:`;
+    this.store = await withDeadline(
+      HybridSessionStore.connect({
+        ...shared.env.description.storeConfig,
+        keyPrefix: this.namespace,
+      }),
+      10_000,
+      "connecting the session store",
+    );
+    this.onStop(() => withDeadline(this.store.close(), 5000, "closing the session store"));
+  },
+);
 
-After(async function (this: SessionWorld, { result }) {
-  if (this.store) {
-    this.attach(statsTable(this.store.stats()), {
-      mediaType: "text/csv",
-      fileName: "store statistics.csv",
-    });
-    this.attach(JSON.stringify(this.store.stats(), null, 2), {
-      mediaType: "application/json",
-      fileName: "store statistics.json",
-    });
-  }
-  await this.runStops();
-  // After a failure, say so if the cause is a server of the environment that stopped running.
-  if (result?.status === Status.FAILED && shared) await shared.env.checkHealth();
-});
+After(
+  { name: "attach the store statistics, close the store" },
+  async function (this: SessionWorld, { result }) {
+    if (this.store) {
+      this.attach(statsTable(this.store.stats()), {
+        mediaType: "text/csv",
+        fileName: "store statistics.csv",
+      });
+      this.attach(JSON.stringify(this.store.stats(), null, 2), {
+        mediaType: "application/json",
+        fileName: "store statistics.json",
+      });
+    }
+    await this.runStops();
+    // After a failure, say so if the cause is a server of the environment that stopped running.
+    if (result?.status === Status.FAILED && shared) await shared.env.checkHealth();
+  },
+);
 
 AfterAll(async () => {
   shared?.cache.close();

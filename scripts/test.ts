@@ -1,0 +1,60 @@
+/**
+ * npm test (after setup and lint): the unit and integration tests with node's test runner, then the
+ * scenario suite, all against one local environment started here (or the one already running).
+ * Prints node's test summary, then the features run, whose last line is `features: N passed, N failed`.
+ */
+import "./entry";
+import { spawn } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import type { Environment } from "../support/env/Environment";
+import { ensureLocalEnvironment, stopLocalEnvironment } from "../support/env/localEnvFile";
+
+const root = resolve(__dirname, "..");
+
+function testFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap((entry) => {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) return testFiles(path);
+      return entry.name.endsWith(".test.ts") ? [relative(root, path)] : [];
+    })
+    .sort();
+}
+
+function run(command: string, args: string[]): Promise<number> {
+  const child = spawn(command, args, { cwd: root, stdio: "inherit" });
+  return new Promise((done) => child.on("exit", (code, signal) => done(code ?? (signal ? 1 : 0))));
+}
+
+async function main(): Promise<number> {
+  let env: Environment | undefined;
+  let started = false;
+  try {
+    ({ env, started } = await ensureLocalEnvironment(root, (line) => console.log(`test: ${line}`)));
+    const unit = await run(process.execPath, [
+      "-r",
+      "ts-node/register",
+      "--test",
+      ...testFiles(join(root, "test")),
+    ]);
+    const features = await run(process.execPath, [
+      "-r",
+      "ts-node/register",
+      join(root, "scripts", "features.ts"),
+    ]);
+    return unit !== 0 ? unit : features;
+  } finally {
+    if (env && started) await stopLocalEnvironment(root, env);
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(`test: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  },
+);
