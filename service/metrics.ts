@@ -87,5 +87,24 @@ export function prometheusText(stats: StatsSnapshot): string {
   for (const store of stores)
     for (const [cmd, s] of Object.entries(stats.commands[store]))
       lines.push(sample(commandMax, { store, command: cmd }, seconds(s.max)));
+
+  const journal = "session_store_journal_total";
+  lines.push(
+    ...family(journal, "counter", "Writes acknowledged while DynamoDB was down, by stage."),
+  );
+  lines.push(sample(journal, { stage: "appended" }, stats.journal.appended));
+  lines.push(sample(journal, { stage: "replayed" }, stats.journal.replayed));
+  lines.push(sample(journal, { stage: "conflicts" }, stats.journal.conflicts));
+  const pending = "session_store_journal_pending";
+  lines.push(
+    ...family(pending, "gauge", "1 while the journal may hold writes not yet in DynamoDB."),
+  );
+  lines.push(sample(pending, {}, stats.journal.pending ? 1 : 0));
+  const repairs = "session_store_cache_repairs_pending";
+  lines.push(...family(repairs, "gauge", "Sessions whose cache entry may be stale, to repair."));
+  lines.push(sample(repairs, {}, stats.repairs.pending));
+  const breaker = "session_store_cache_breaker_open";
+  lines.push(...family(breaker, "gauge", "1 while the breaker in front of the cache is open."));
+  lines.push(sample(breaker, {}, stats.cacheBreaker === "closed" ? 0 : 1));
   return `${lines.join("\n")}\n`;
 }

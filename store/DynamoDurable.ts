@@ -79,6 +79,36 @@ export class DynamoDurable {
     });
   }
 
+  /** Writes the record unless the table holds the same or a newer version (replays are idempotent). */
+  putIfNewer(record: SessionRecord): Promise<boolean> {
+    return this.conditionalPut(record, {
+      ConditionExpression: "attribute_not_exists(#k) OR #v < :v",
+      ExpressionAttributeNames: { "#k": KEY, "#v": VERSION },
+      ExpressionAttributeValues: { ":v": { N: String(record.version) } },
+    });
+  }
+
+  /** Deletes the item unless it holds version `version` or newer; false when it was kept. */
+  deleteIfOlder(id: string, version: number): Promise<boolean> {
+    return this.command("delete", async () => {
+      try {
+        await this.client.send(
+          new DeleteItemCommand({
+            TableName: this.config.tableName,
+            Key: { [KEY]: { S: id } },
+            ConditionExpression: "attribute_not_exists(#k) OR #v < :v",
+            ExpressionAttributeNames: { "#k": KEY, "#v": VERSION },
+            ExpressionAttributeValues: { ":v": { N: String(version) } },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return false;
+        throw error;
+      }
+    });
+  }
+
   /** Deletes the item; returns what it held, or null when there was none. */
   delete(id: string): Promise<DurableItem | null> {
     return this.command("delete", async () => {

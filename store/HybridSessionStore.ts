@@ -1,3 +1,5 @@
+import { CacheRepairs } from "./CacheRepairs";
+import type { BreakerState } from "./CircuitBreaker";
 import { type HybridSessionStoreConfig, type ResolvedConfig, resolveConfig } from "./config";
 import { type DurableItem, DynamoDurable } from "./DynamoDurable";
 import {
@@ -7,6 +9,7 @@ import {
   StoreClosedError,
   StoreUnavailableError,
 } from "./errors";
+import { ReplayJournal } from "./ReplayJournal";
 import type { CreateOptions, JsonValue, Session } from "./Session";
 import { assertSessionId, newSessionId } from "./SessionId";
 import {
@@ -26,11 +29,22 @@ import { ValkeyCache } from "./ValkeyCache";
 
 /** Conditional writes retried on a concurrent change before ConcurrentUpdateError. */
 const MAX_WRITE_ATTEMPTS = 5;
+/** Cache entries repaired per maintenance round. */
+const REPAIR_BATCH = 100;
 
 type CacheLookup =
   | { state: "hit"; session: Session | null }
   | { state: "miss" }
   | { state: "error"; error: unknown };
+
+/** Why a read goes to DynamoDB: a cache miss, a failed cache, or a cache entry that may be stale. */
+type DurableReadReason = "miss" | "cache-failed" | "repair";
+
+/** Something the store did that operators may want to see as it happens. */
+export type StoreEvent =
+  | { type: "cache-breaker"; state: BreakerState }
+  | { type: "journal-drained"; replayed: number }
+  | { type: "cache-repaired"; sessionId: string };
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
@@ -40,18 +54,36 @@ const nowSeconds = (): number => Math.floor(Date.now() / 1000);
  * Writes go to both stores at once and are acknowledged when DynamoDB has them; reads try the cache
  * first and fall back to DynamoDB, restoring the cache with the same absolute expiry. Each cache
  * entry is the exact payload DynamoDB holds for that version, and a newer version is never
- * overwritten by an older one.
+ * overwritten by an older one. When the cache fails, a breaker sends every operation to DynamoDB
+ * and the entries written meanwhile are repaired before they are served again; when DynamoDB fails,
+ * writes follow `durableFailurePolicy` (by default: a replay journal in Valkey).
  */
 export class HybridSessionStore {
   private readonly flights = new SingleFlight<Session | null>();
+  private readonly listeners = new Set<(event: StoreEvent) => void>();
+  private readonly repairs: CacheRepairs;
+  private readonly journal: ReplayJournal;
+  private readonly cache: ValkeyCache;
+  private readonly durable: DynamoDurable;
+  private readonly counters = new StoreStats();
+  private maintenance: NodeJS.Timeout | undefined;
+  private maintaining: Promise<void> | undefined;
   private closed = false;
 
-  private constructor(
-    private readonly config: ResolvedConfig,
-    private readonly cache: ValkeyCache,
-    private readonly durable: DynamoDurable,
-    private readonly counters: StoreStats,
-  ) {}
+  private constructor(private readonly config: ResolvedConfig) {
+    this.cache = new ValkeyCache(config.valkey, this.counters, (state) => {
+      this.emit({ type: "cache-breaker", state });
+    });
+    this.durable = new DynamoDurable(config, this.counters);
+    this.repairs = new CacheRepairs(config.maxPendingRepairs);
+    this.journal = new ReplayJournal(
+      this.cache,
+      this.durable,
+      `${config.keyPrefix}journal`,
+      (id) => this.key(id),
+      this.counters,
+    );
+  }
 
   /**
    * Builds a store from its configuration. Resolves even when the cache cannot be reached yet:
@@ -60,15 +92,12 @@ export class HybridSessionStore {
   static async connect(config: HybridSessionStoreConfig): Promise<HybridSessionStore> {
     const resolved = resolveConfig(config);
     assertTtl(resolved.defaultTtlSeconds);
-    const stats = new StoreStats();
-    const cache = new ValkeyCache(resolved.valkey, stats);
-    const store = new HybridSessionStore(
-      resolved,
-      cache,
-      new DynamoDurable(resolved, stats),
-      stats,
-    );
-    await cache.warmUp();
+    const store = new HybridSessionStore(resolved);
+    if (await store.cache.warmUp()) await store.journal.resume();
+    store.maintenance = setInterval(() => {
+      store.maintain();
+    }, resolved.maintenanceIntervalMs);
+    store.maintenance.unref();
     return store;
   }
 
@@ -87,18 +116,28 @@ export class HybridSessionStore {
       );
       assertStorable(record);
 
-      const [durable, cached] = await Promise.allSettled([
-        this.durable.putNew(record, Math.floor(now / 1000)),
-        this.cache.setIfNewer(this.key(id), record.payload, record.expiresAt),
+      const [durable, cached] = await Promise.all([
+        settle(this.durable.putNew(record, Math.floor(now / 1000))),
+        settle(this.cache.setIfNewer(this.key(id), record.payload, record.expiresAt)),
       ]);
-      if (durable.status === "rejected" || !durable.value) {
-        if (cached.status === "fulfilled" && cached.value)
-          await this.forgetCached(id, record.payload);
-        if (durable.status === "fulfilled") throw new SessionExistsError(id);
-        throw this.durableFailure(durable.reason, cached.status === "rejected");
+      const cacheWritten = cached.status === "fulfilled" && cached.value;
+      if (durable.status === "fulfilled") {
+        if (!durable.value) {
+          if (cacheWritten) await this.forgetCached(id, record.payload);
+          throw new SessionExistsError(id);
+        }
+        this.counters.count("dynamodb", "writes");
+        this.countCacheWrite(cached);
+        // Only a caller-chosen id can have an older entry in the cache to repair.
+        if (!cacheWritten && options.sessionId !== undefined) this.repairs.mark(id);
+      } else {
+        if (this.config.durableFailurePolicy === "reject" || !cacheWritten) {
+          if (cacheWritten) await this.forgetCached(id, record.payload);
+          throw this.durableFailure(durable.reason, cached.status === "rejected");
+        }
+        await this.journalOrUndo({ op: "create", record }, id, record.payload);
+        this.counters.count("cache", "writes");
       }
-      this.counters.count("dynamodb", "writes");
-      this.countCacheWrite(cached);
       this.flights.forget(id);
       return this.sessionOf(record) as Session<T>;
     });
@@ -108,10 +147,14 @@ export class HybridSessionStore {
   get(id: string): Promise<Session | null> {
     return this.timed("get", async () => {
       assertSessionId(id);
+      if (this.repairs.needs(id)) {
+        return this.flights.run(id, () => this.loadFromDurable(id, "repair"));
+      }
       const cached = await this.lookupCache(id);
       if (cached.state === "hit") return cached.session;
       if (cached.state === "error") this.counters.count("cache", "fallbacks");
-      return this.flights.run(id, () => this.loadFromDurable(id, cached.state === "error"));
+      const reason = cached.state === "error" ? "cache-failed" : "miss";
+      return this.flights.run(id, () => this.loadFromDurable(id, reason));
     });
   }
 
@@ -162,11 +205,13 @@ export class HybridSessionStore {
   delete(id: string): Promise<boolean> {
     return this.timed("delete", async () => {
       assertSessionId(id);
+      if (!(await this.journal.drain())) return this.deleteThroughJournal(id);
       let old: DurableItem | null;
       try {
         old = await this.durable.delete(id);
       } catch (error) {
-        throw this.durableFailure(error, false);
+        if (this.config.durableFailurePolicy === "reject") throw this.durableFailure(error, false);
+        return this.deleteThroughJournal(id);
       }
       const now = nowSeconds();
       const live = old !== null && old.expiresAt > now;
@@ -180,15 +225,26 @@ export class HybridSessionStore {
             oldSession.expiresAt,
           )
         : this.cache.delete(this.key(id));
-      this.countCacheWrite(await settle(cacheWrite));
+      const written = await settle(cacheWrite);
+      this.countCacheWrite(written);
+      if (written.status === "rejected") this.repairs.mark(id);
       this.flights.forget(id);
       return live;
     });
   }
 
-  /** Counters per store and latency percentiles, in fixed memory. */
+  /** Counters per store, latency percentiles, journal and repair state, in fixed memory. */
   stats(): StatsSnapshot {
-    return this.counters.snapshot();
+    return {
+      ...this.counters.snapshot(),
+      journal: { ...this.counters.journal, pending: this.journal.dirty },
+      repairs: {
+        pending: this.repairs.pending,
+        repaired: this.repairs.repaired,
+        overflow: this.repairs.overflow,
+      },
+      cacheBreaker: this.cache.breakerState,
+    };
   }
 
   /** Zeroes every counter and histogram. */
@@ -196,15 +252,36 @@ export class HybridSessionStore {
     this.counters.reset();
   }
 
+  /** Calls `listener` for every store event; returns a function that stops it. */
+  onEvent(listener: (event: StoreEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Replays the journal into DynamoDB and repairs the cache entries that may be stale, now rather
+   * than on the next maintenance round. Resolves true when nothing is left to do.
+   */
+  async settle(): Promise<boolean> {
+    await this.runMaintenance();
+    return !this.journal.dirty && this.repairs.pending === 0 && !this.repairs.overflow;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.maintenance);
+    await this.maintaining;
     await this.cache.close();
     this.durable.close();
   }
 
   private key(id: string): string {
     return `${this.config.keyPrefix}session:${id}`;
+  }
+
+  private emit(event: StoreEvent): void {
+    for (const listener of this.listeners) listener(event);
   }
 
   private async timed<T>(op: Operation, run: () => Promise<T>): Promise<T> {
@@ -235,16 +312,24 @@ export class HybridSessionStore {
     return { state: "hit", session: session && session.expiresAt > nowSeconds() ? session : null };
   }
 
-  private async loadFromDurable(id: string, cacheFailed: boolean): Promise<Session | null> {
-    const item = await this.readDurable(id, cacheFailed);
-    if (!item) return null;
-    const session = decodePayload(item.payload, "dynamodb");
-    if (session && !cacheFailed) {
-      const restored = await settle(
-        this.cache.setIfNewer(this.key(id), item.payload, item.expiresAt),
-      );
-      if (restored.status === "fulfilled" && restored.value)
-        this.counters.count("cache", "restores");
+  private async loadFromDurable(id: string, reason: DurableReadReason): Promise<Session | null> {
+    // DynamoDB answers for a session only once every write acknowledged into the journal is in it.
+    await this.journal.drain();
+    const item = await this.readDurable(id, reason === "cache-failed");
+    const session = item ? decodePayload(item.payload, "dynamodb") : null;
+    if (reason === "cache-failed") return session;
+    const restore =
+      item && session
+        ? this.cache.setIfNewer(this.key(id), item.payload, item.expiresAt)
+        : reason === "repair"
+          ? this.cache.delete(this.key(id))
+          : undefined;
+    if (restore) {
+      const restored = await settle(restore);
+      if (restored.status === "fulfilled") {
+        if (item && restored.value) this.counters.count("cache", "restores");
+        if (reason === "repair") this.repaired(id);
+      }
     }
     return session;
   }
@@ -274,6 +359,7 @@ export class HybridSessionStore {
     id: string,
     change: (current: Session, nowMs: number) => SessionRecord,
   ): Promise<Session | null> {
+    if (!(await this.journal.drain())) return this.mutateThroughJournal(id, change);
     let current = await this.currentForWrite(id);
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
       if (!current) return null;
@@ -284,13 +370,16 @@ export class HybridSessionStore {
       try {
         written = await this.durable.replace(record, current.version, Math.floor(now / 1000));
       } catch (error) {
-        throw this.durableFailure(error, false);
+        if (this.config.durableFailurePolicy === "reject") throw this.durableFailure(error, false);
+        return this.mutateThroughJournal(id, change);
       }
       if (written) {
         this.counters.count("dynamodb", "writes");
-        this.countCacheWrite(
-          await settle(this.cache.setIfNewer(this.key(id), record.payload, record.expiresAt)),
+        const cached = await settle(
+          this.cache.setIfNewer(this.key(id), record.payload, record.expiresAt),
         );
+        this.countCacheWrite(cached);
+        if (cached.status === "rejected") this.repairs.mark(id);
         this.flights.forget(id);
         return this.sessionOf(record);
       }
@@ -302,10 +391,92 @@ export class HybridSessionStore {
 
   /** The version to base a write on: the cache's copy as a guess (the write checks it), else DynamoDB's. */
   private async currentForWrite(id: string): Promise<Session | null> {
-    const cached = await this.lookupCache(id);
-    if (cached.state === "hit" && cached.session) return cached.session;
-    const item = await this.readDurable(id, cached.state === "error");
+    const cached = this.repairs.needs(id) ? undefined : await this.lookupCache(id);
+    if (cached?.state === "hit" && cached.session) return cached.session;
+    const item = await this.readDurable(id, cached?.state === "error");
     return item ? decodePayload(item.payload, "dynamodb") : null;
+  }
+
+  /**
+   * A change acknowledged without DynamoDB: the cache's compare-and-set decides between concurrent
+   * writers, then the write is journalled. Needs the session in the cache.
+   */
+  private async mutateThroughJournal(
+    id: string,
+    change: (current: Session, nowMs: number) => SessionRecord,
+  ): Promise<Session | null> {
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+      const current = await this.currentFromCache(id);
+      if (!current) return null;
+      const record = change(current, Date.now());
+      assertStorable(record);
+      if (!(await this.casCache(id, record.payload, record.expiresAt))) continue;
+      await this.journalOrUndo({ op: "put", record }, id, record.payload);
+      this.counters.count("cache", "writes");
+      this.flights.forget(id);
+      return this.sessionOf(record);
+    }
+    throw new ConcurrentUpdateError(id);
+  }
+
+  private async deleteThroughJournal(id: string): Promise<boolean> {
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+      const current = await this.currentFromCache(id);
+      if (!current) return false;
+      const tombstone = encodeTombstone(recordOf(current, ""));
+      if (!(await this.casCache(id, tombstone, current.expiresAt))) continue;
+      await this.journalOrUndo({ op: "delete", id, version: current.version + 1 }, id, tombstone);
+      this.counters.count("cache", "writes");
+      this.flights.forget(id);
+      return true;
+    }
+    throw new ConcurrentUpdateError(id);
+  }
+
+  /** The live session as the cache holds it; without DynamoDB nothing else can tell. */
+  private async currentFromCache(id: string): Promise<Session | null> {
+    const cached = await this.lookupCache(id);
+    if (cached.state === "error") {
+      throw new StoreUnavailableError("both", "neither the cache nor DynamoDB answered", {
+        cause: cached.error,
+      });
+    }
+    if (cached.state === "miss") {
+      throw new StoreUnavailableError(
+        "dynamodb",
+        "DynamoDB did not answer and the cache does not hold the session; nothing was written",
+      );
+    }
+    return cached.session;
+  }
+
+  private async casCache(id: string, payload: string, expiresAt: number): Promise<boolean> {
+    try {
+      return await this.cache.setIfNewer(this.key(id), payload, expiresAt);
+    } catch (error) {
+      throw new StoreUnavailableError("both", "neither the cache nor DynamoDB answered", {
+        cause: error,
+      });
+    }
+  }
+
+  /** Journals a write already in the cache; if the journal fails, takes the write back out. */
+  private async journalOrUndo(
+    write: Parameters<ReplayJournal["append"]>[0],
+    id: string,
+    payload: string,
+  ): Promise<void> {
+    try {
+      await this.journal.append(write);
+      this.counters.count("dynamodb", "fallbacks");
+    } catch (error) {
+      await this.forgetCached(id, payload);
+      throw new StoreUnavailableError(
+        "both",
+        "DynamoDB did not answer and the journal could not be written; nothing was acknowledged",
+        { cause: error },
+      );
+    }
   }
 
   private countCacheWrite(result: PromiseSettledResult<boolean>): void {
@@ -316,9 +487,38 @@ export class HybridSessionStore {
     }
   }
 
+  private repaired(id: string): void {
+    this.repairs.done(id);
+    this.emit({ type: "cache-repaired", sessionId: id });
+  }
+
   /** Undoes a cache write whose durable write failed, so nothing unacknowledged stays readable. */
   private async forgetCached(id: string, payload: string): Promise<void> {
     await settle(this.cache.deleteIfEqual(this.key(id), payload));
+  }
+
+  /** One maintenance round at a time, in the background: journal replay, then cache repairs. */
+  private maintain(): void {
+    if (this.journal.dirty || this.repairs.pending > 0) void this.runMaintenance();
+  }
+
+  private runMaintenance(): Promise<void> {
+    this.maintaining ??= (async () => {
+      if (this.journal.dirty) {
+        const before = this.counters.journal.replayed;
+        if (await this.journal.drain()) {
+          const replayed = this.counters.journal.replayed - before;
+          if (replayed > 0) this.emit({ type: "journal-drained", replayed });
+        }
+      }
+      if (this.cache.breakerState === "open") return;
+      for (const id of this.repairs.next(REPAIR_BATCH)) {
+        await settle(this.flights.run(id, () => this.loadFromDurable(id, "repair")));
+      }
+    })().finally(() => {
+      this.maintaining = undefined;
+    });
+    return this.maintaining;
   }
 
   private durableFailure(cause: unknown, cacheFailed: boolean): StoreUnavailableError {
@@ -337,5 +537,8 @@ export class HybridSessionStore {
 }
 
 function settle<T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> {
-  return Promise.allSettled([promise]).then(([result]) => result as PromiseSettledResult<T>);
+  return promise.then(
+    (value) => ({ status: "fulfilled", value }),
+    (reason: unknown) => ({ status: "rejected", reason }),
+  );
 }

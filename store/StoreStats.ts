@@ -22,9 +22,24 @@ export type StoreName = "cache" | "dynamodb";
 export type Operation = "create" | "get" | "update" | "touch" | "delete";
 export type StoreCommand = "get" | "write" | "delete";
 
+/** The replay journal of writes acknowledged while DynamoDB was down. */
+export interface JournalCounters {
+  /** Writes acknowledged into the journal. */
+  appended: number;
+  /** Entries replayed into DynamoDB and removed. */
+  replayed: number;
+  /** Replayed creates whose id a live session had taken meanwhile. */
+  conflicts: number;
+}
+
 export interface StatsSnapshot {
   cache: StoreCounters;
   dynamodb: StoreCounters;
+  journal: JournalCounters & { pending: boolean };
+  /** Sessions whose cache entry may be stale, and how many were repaired from DynamoDB. */
+  repairs: { pending: number; repaired: number; overflow: boolean };
+  /** The state of the store's breaker in front of the cache. */
+  cacheBreaker: "closed" | "open" | "half-open";
   /** Latency of each public operation, end to end. */
   operations: Record<Operation, LatencySummary>;
   /** Latency of the commands sent to each store. */
@@ -58,6 +73,7 @@ export class StoreStats {
     cache: zeroCounters(),
     dynamodb: zeroCounters(),
   };
+  readonly journal: JournalCounters = { appended: 0, replayed: 0, conflicts: 0 };
   private readonly operations = histograms(OPERATIONS);
   private readonly commands: Record<StoreName, Record<StoreCommand, LatencyHistogram>> = {
     cache: histograms(COMMANDS),
@@ -76,10 +92,14 @@ export class StoreStats {
     this.commands[store][command].record(ms);
   }
 
-  snapshot(): StatsSnapshot {
+  /** Counters and latencies; the journal, repair and breaker state come from their owners. */
+  snapshot(): Omit<StatsSnapshot, "journal" | "repairs" | "cacheBreaker"> & {
+    journal: JournalCounters;
+  } {
     return {
       cache: { ...this.counters.cache },
       dynamodb: { ...this.counters.dynamodb },
+      journal: { ...this.journal },
       operations: summaries(this.operations),
       commands: {
         cache: summaries(this.commands.cache),
@@ -91,6 +111,7 @@ export class StoreStats {
   reset(): void {
     Object.assign(this.counters.cache, zeroCounters());
     Object.assign(this.counters.dynamodb, zeroCounters());
+    Object.assign(this.journal, { appended: 0, replayed: 0, conflicts: 0 });
     for (const h of Object.values(this.operations)) h.reset();
     for (const store of Object.values(this.commands))
       for (const h of Object.values(store)) h.reset();

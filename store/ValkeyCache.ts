@@ -1,4 +1,5 @@
-import { GlideClusterClient, Logger, Script } from "@valkey/valkey-glide";
+import { GlideClusterClient, InfBoundary, Logger, Script } from "@valkey/valkey-glide";
+import { type BreakerState, CircuitBreaker } from "./CircuitBreaker";
 import type { ResolvedConfig } from "./config";
 import { StoreUnavailableError } from "./errors";
 import type { StoreCommand, StoreStats } from "./StoreStats";
@@ -34,6 +35,12 @@ const RECONNECT_BACKOFF_MS = 500;
 
 let loggerConfigured = false;
 
+/** One entry of the replay journal: its stream id and its fields. */
+export interface JournalEntry {
+  streamId: string;
+  fields: Record<string, string>;
+}
+
 /** The cache side of the store: a GLIDE cluster client, connected lazily and reconnected on demand. */
 export class ValkeyCache {
   private client: Promise<GlideClusterClient> | undefined;
@@ -41,11 +48,14 @@ export class ValkeyCache {
   private readonly setIfNewerScript = new Script(SET_IF_NEWER);
   private readonly deleteIfEqualScript = new Script(DELETE_IF_EQUAL);
   private closed = false;
+  private readonly breaker: CircuitBreaker;
 
   constructor(
     private readonly config: ResolvedConfig["valkey"],
     private readonly stats: StoreStats,
+    onBreakerChange: (state: BreakerState) => void = () => {},
   ) {
+    this.breaker = new CircuitBreaker(config.breaker, onBreakerChange);
     if (!loggerConfigured) {
       // The core logs WARN lines to stdout by default; the store reports through stats and errors.
       Logger.setLoggerConfig("off");
@@ -90,6 +100,45 @@ export class ValkeyCache {
 
   delete(key: string): Promise<boolean> {
     return this.command("delete", async (c) => (await c.del([key])) === 1);
+  }
+
+  get breakerState(): BreakerState {
+    return this.breaker.state;
+  }
+
+  /** Appends an entry to the journal stream at `key`. */
+  journalAppend(key: string, fields: Record<string, string>): Promise<void> {
+    return this.command("write", async (c) => {
+      await c.xadd(key, Object.entries(fields));
+    });
+  }
+
+  /** The oldest `count` entries of the journal. */
+  journalRead(key: string, count: number): Promise<JournalEntry[]> {
+    return this.command("get", async (c) => {
+      const entries = await c.xrange(
+        key,
+        InfBoundary.NegativeInfinity,
+        InfBoundary.PositiveInfinity,
+        {
+          count,
+        },
+      );
+      return Object.entries(entries ?? {}).map(([streamId, pairs]) => ({
+        streamId,
+        fields: Object.fromEntries(pairs.map(([f, v]) => [String(f), String(v)])),
+      }));
+    });
+  }
+
+  journalRemove(key: string, streamIds: string[]): Promise<void> {
+    return this.command("delete", async (c) => {
+      await c.xdel(key, streamIds);
+    });
+  }
+
+  journalLength(key: string): Promise<number> {
+    return this.command("get", (c) => c.xlen(key));
   }
 
   async close(): Promise<void> {

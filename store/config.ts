@@ -1,3 +1,4 @@
+import type { BreakerOptions } from "./CircuitBreaker";
 import { SESSION_TABLE } from "./TableSchema";
 
 /** A Valkey node address. */
@@ -26,7 +27,20 @@ export interface ValkeyConfig {
   useTls?: boolean;
   /** Client name shown by `CLIENT LIST` on every node. Default: "hybrid-session-store". */
   clientName?: string;
+  /**
+   * The store's own breaker in front of the cache, so an unreachable or slow cache costs one fast
+   * failure per call instead of a timeout. Defaults: 3 consecutive failures, open for 1000 ms.
+   */
+  breaker?: BreakerOptions;
 }
+
+/**
+ * What a write does when DynamoDB fails.
+ * - "journal" (default): keep the service available. The write is acknowledged once it is in the
+ *   cache and in a replay journal in Valkey; the journal is replayed into DynamoDB when it answers.
+ * - "reject": fail the write with StoreUnavailableError; nothing is acknowledged without DynamoDB.
+ */
+export type DurableFailurePolicy = "journal" | "reject";
 
 /** How the store reaches DynamoDB. */
 export interface DynamoDbConfig {
@@ -54,17 +68,30 @@ export interface HybridSessionStoreConfig {
   keyPrefix?: string;
   /** Lifetime in seconds of a session created or touched without an explicit TTL. Default: 1800. */
   defaultTtlSeconds?: number;
+  /** What a write does when DynamoDB fails. Default: "journal". */
+  durableFailurePolicy?: DurableFailurePolicy;
+  /** Milliseconds between background attempts to replay the journal and repair the cache. Default: 250. */
+  maintenanceIntervalMs?: number;
+  /**
+   * Sessions whose cache entry may be stale (written to DynamoDB while the cache was unreachable)
+   * are remembered until repaired, up to this many; beyond it, every read bypasses the cache.
+   * Default: 100000.
+   */
+  maxPendingRepairs?: number;
 }
 
 /** The configuration with every default applied. */
 export interface ResolvedConfig {
-  valkey: Required<Omit<ValkeyConfig, "addressResolver" | "addressMap">> &
-    Pick<ValkeyConfig, "addressResolver" | "addressMap">;
+  valkey: Required<Omit<ValkeyConfig, "addressResolver" | "addressMap" | "breaker">> &
+    Pick<ValkeyConfig, "addressResolver" | "addressMap" | "breaker">;
   dynamodb: Required<Omit<DynamoDbConfig, "endpoint" | "credentials">> &
     Pick<DynamoDbConfig, "endpoint" | "credentials">;
   tableName: string;
   keyPrefix: string;
   defaultTtlSeconds: number;
+  durableFailurePolicy: DurableFailurePolicy;
+  maintenanceIntervalMs: number;
+  maxPendingRepairs: number;
 }
 
 export const DEFAULT_REGION = "ap-northeast-1";
@@ -88,5 +115,8 @@ export function resolveConfig(config: HybridSessionStoreConfig): ResolvedConfig 
     tableName: config.tableName ?? SESSION_TABLE.tableName,
     keyPrefix: config.keyPrefix ?? "",
     defaultTtlSeconds: config.defaultTtlSeconds ?? 1800,
+    durableFailurePolicy: config.durableFailurePolicy ?? "journal",
+    maintenanceIntervalMs: config.maintenanceIntervalMs ?? 250,
+    maxPendingRepairs: config.maxPendingRepairs ?? 100_000,
   };
 }

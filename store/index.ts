@@ -8,7 +8,9 @@
  * ```
  */
 
+export type { BreakerOptions, BreakerState } from "./CircuitBreaker";
 export type {
+  DurableFailurePolicy,
   DynamoDbConfig,
   HybridSessionStoreConfig,
   NodeAddress,
@@ -16,10 +18,16 @@ export type {
 } from "./config";
 export { DEFAULT_REGION } from "./config";
 export * from "./errors";
-export { HybridSessionStore } from "./HybridSessionStore";
+export { HybridSessionStore, type StoreEvent } from "./HybridSessionStore";
 export type { LatencySummary } from "./LatencyHistogram";
 export type { CreateOptions, JsonValue, Session, SessionSource } from "./Session";
 export { isValidSessionId, newSessionId } from "./SessionId";
 export { DYNAMODB_ITEM_LIMIT_BYTES } from "./SessionRecord";
-export type { Operation, StatsSnapshot, StoreCounters, StoreName } from "./StoreStats";
+export type {
+  JournalCounters,
+  Operation,
+  StatsSnapshot,
+  StoreCounters,
+  StoreName,
+} from "./StoreStats";
 export { createTableInput, ITEM_ATTRIBUTES, SESSION_TABLE } from "./TableSchema";

@@ -85,6 +85,9 @@ describe("metrics in Prometheus text format", () => {
         cache: { get: summary(0.25, 9), write: summary(0.5, 3), delete: summary(0, 0) },
         dynamodb: { get: summary(3, 2), write: summary(4, 3), delete: summary(0, 0) },
       },
+      journal: { appended: 4, replayed: 3, conflicts: 0, pending: true },
+      repairs: { pending: 2, repaired: 5, overflow: false },
+      cacheBreaker: "open",
     };
     const { types, samples } = parseExposition(prometheusText(stats));
     const value = (name: string, labels: Record<string, string>) =>
@@ -105,6 +108,10 @@ describe("metrics in Prometheus text format", () => {
     const cmd = "session_store_command_duration_seconds";
     expect(types.get(cmd)).to.equal("summary");
     expect(value(cmd, { store: "dynamodb", command: "write", quantile: "0.9" })).to.equal(0.008);
+    expect(value("session_store_journal_total", { stage: "replayed" })).to.equal(3);
+    expect(value("session_store_journal_pending", {})).to.equal(1);
+    expect(value("session_store_cache_repairs_pending", {})).to.equal(2);
+    expect(value("session_store_cache_breaker_open", {})).to.equal(1);
     for (const s of samples.filter((x) => x.labels.quantile !== undefined))
       expect(Number(s.labels.quantile)).to.be.within(0, 1);
   });
