@@ -18,8 +18,10 @@ const { envFile } = localPaths(root);
 
 async function up(): Promise<void> {
   const started = performance.now();
-  const { env, started: fresh } = await ensureLocalEnvironment(root, (line) =>
-    console.error(`env: ${line}`),
+  const { env, started: fresh } = await ensureLocalEnvironment(
+    root,
+    (line) => console.error(`env: ${line}`),
+    { toxiproxyUrl: process.env.TOXIPROXY_URL },
   );
   const took = ((performance.now() - started) / 1000).toFixed(1);
   console.error(

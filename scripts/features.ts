@@ -8,7 +8,11 @@ import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Environment } from "../support/env/Environment";
-import { ensureLocalEnvironment, stopLocalEnvironment } from "../support/env/localEnvFile";
+import {
+  ensureLocalEnvironment,
+  refreshed,
+  stopLocalEnvironment,
+} from "../support/env/localEnvFile";
 import { countScenarios, summaryLine } from "../support/featureResults";
 
 const root = resolve(__dirname, "..");
@@ -29,7 +33,9 @@ async function main(): Promise<number> {
   }
   try {
     const t0 = performance.now();
-    ({ env, started } = await ensureLocalEnvironment(root, log));
+    ({ env, started } = await ensureLocalEnvironment(root, log, {
+      toxiproxyUrl: process.env.TOXIPROXY_URL,
+    }));
     log(
       started
         ? `started the local environment in ${((performance.now() - t0) / 1000).toFixed(1)} s`
@@ -45,7 +51,7 @@ async function main(): Promise<number> {
       log("cucumber wrote no results");
     }
     try {
-      await env.checkHealth();
+      await refreshed(root, env).checkHealth();
     } catch (error) {
       log((error as Error).message);
     }

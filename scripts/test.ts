@@ -31,7 +31,9 @@ async function main(): Promise<number> {
   let env: Environment | undefined;
   let started = false;
   try {
-    ({ env, started } = await ensureLocalEnvironment(root, (line) => console.log(`test: ${line}`)));
+    ({ env, started } = await ensureLocalEnvironment(root, (line) => console.log(`test: ${line}`), {
+      toxiproxyUrl: process.env.TOXIPROXY_URL,
+    }));
     const unit = await run(process.execPath, [
       "-r",
       "ts-node/register",

@@ -47,7 +47,8 @@ When("{user}'s session is read twice", async function (this: SessionWorld, user:
 });
 
 When("every user's session is read", async function (this: SessionWorld) {
-  this.reads = await Promise.all(this.users().map((user) => this.store.get(this.session(user).id)));
+  this.reads = [];
+  await Promise.all(this.users().map((user) => this.read(user)));
 });
 
 When("every user's session is read twice", async function (this: SessionWorld) {
@@ -79,7 +80,7 @@ When(
 );
 
 When("{user}'s data changes", async function (this: SessionWorld, user: string) {
-  this.sessions.set(user, await this.store.update(this.session(user).id, { user, changed: true }));
+  await this.change(user, { user, changed: true });
 });
 
 When("{user}'s session's lifetime has passed", async function (this: SessionWorld, user: string) {
@@ -87,7 +88,7 @@ When("{user}'s session's lifetime has passed", async function (this: SessionWorl
 });
 
 When("{user} signs out", async function (this: SessionWorld, user: string) {
-  this.deleted = await this.store.delete(this.session(user).id);
+  await this.signOut(user);
 });
 
 When("the data of a session that never existed is changed", async function (this: SessionWorld) {

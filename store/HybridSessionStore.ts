@@ -511,7 +511,9 @@ export class HybridSessionStore {
           if (replayed > 0) this.emit({ type: "journal-drained", replayed });
         }
       }
-      if (this.cache.breakerState === "open") return;
+      if (this.repairs.pending === 0) return;
+      // Repairs need the cache: probe it first (the breaker refuses at once while it is open).
+      if ((await settle(this.cache.ping())).status === "rejected") return;
       for (const id of this.repairs.next(REPAIR_BATCH)) {
         await settle(this.flights.run(id, () => this.loadFromDurable(id, "repair")));
       }

@@ -102,6 +102,13 @@ export class ValkeyCache {
     return this.command("delete", async (c) => (await c.del([key])) === 1);
   }
 
+  /** One PING through the breaker: lets a half-open breaker probe the cache. */
+  ping(): Promise<void> {
+    return this.command("get", async (c) => {
+      await c.customCommand(["PING"], { route: "randomNode" });
+    });
+  }
+
   get breakerState(): BreakerState {
     return this.breaker.state;
   }

@@ -3,6 +3,7 @@ import { After, AfterAll, Before, BeforeAll, Status, setDefaultTimeout } from "@
 import { HybridSessionStore } from "../store";
 import { localDynamoClient } from "./env/DynamoDbLocal";
 import { attachEnvironment, readEnvFile } from "./env/envFile";
+import { FaultControl } from "./faults/FaultControl";
 import { CacheObserver } from "./observe/CacheObserver";
 import { DurableObserver } from "./observe/DurableObserver";
 import { statsTable } from "./report";
@@ -25,17 +26,19 @@ BeforeAll(async function () {
   }
   const env = attachEnvironment(description);
   await env.checkHealth();
-  const { storeConfig } = description;
+  // Observers go straight to the servers, never through the fault proxy.
   const cache = await withDeadline(
-    CacheObserver.connect(storeConfig.valkey.addresses),
+    CacheObserver.connect(description.valkey.seeds),
     10_000,
     "connecting the cache observer",
   );
   const durable = new DurableObserver(
-    localDynamoClient(storeConfig.dynamodb.endpoint ?? ""),
+    localDynamoClient(description.dynamodb.endpoint ?? ""),
     description.dynamodb.table,
   );
-  shared = { env, cache, durable };
+  const faults = description.toxiproxy ? new FaultControl(description.toxiproxy) : undefined;
+  await faults?.healAll();
+  shared = { env, cache, durable, faults };
 });
 
 Before(
@@ -44,6 +47,8 @@ Before(
     if (!shared) throw new Error("the environment was not attached (see the first failure)");
     await shared.env.checkHealth();
     this.shared = shared;
+    // Registered first, so it runs last: whatever the scenario broke is mended for the next one.
+    this.onStop(() => withDeadline(this.healAll(), 40_000, "healing the scenario's faults"));
     this.namespace = `scenario:${pickle.id.slice(0, 8)}:`;
     this.store = await withDeadline(
       HybridSessionStore.connect({

@@ -1,5 +1,6 @@
 import { defineParameterType } from "@cucumber/cucumber";
 import type { SessionSource } from "../store";
+import { FAULT_PATTERN } from "./faults/catalog";
 
 const UNIT_SECONDS: Record<string, number> = { second: 1, minute: 60, hour: 3600 };
 
@@ -23,4 +24,18 @@ defineParameterType({
   name: "user",
   regexp: /the user|user \d+/,
   transformer: (name: string) => name,
+});
+
+/** A fault in the scenario's words, as listed in support/faults/catalog.ts. */
+defineParameterType({
+  name: "fault",
+  regexp: FAULT_PATTERN,
+  transformer: (words: string) => words,
+});
+
+/** What a user tries while a fault lasts. */
+defineParameterType({
+  name: "operation",
+  regexp: /sign in|read the session|change the session|extend the session|sign out/,
+  transformer: (words: string) => words,
 });

@@ -1,14 +1,20 @@
+import { resolve } from "node:path";
 import { type IWorldOptions, setWorldConstructor, World } from "@cucumber/cucumber";
 import { expect } from "chai";
 import {
   type CreateOptions,
-  type HybridSessionStore,
+  HybridSessionStore,
+  type HybridSessionStoreConfig,
   type JsonValue,
   newSessionId,
   type Session,
 } from "../store";
 import type { Environment } from "./env/Environment";
+import { writeEnvFile } from "./env/envFile";
 import { eventually } from "./eventually";
+import type { FaultControl } from "./faults/FaultControl";
+import { checkHistory, type FinalObservation, type Verdict } from "./history/checkHistory";
+import { History } from "./history/History";
 import type { CacheObserver } from "./observe/CacheObserver";
 import type { DurableObserver } from "./observe/DurableObserver";
 
@@ -25,6 +31,8 @@ export interface SharedResources {
   env: Environment;
   cache: CacheObserver;
   durable: DurableObserver;
+  /** Absent when the environment has no fault proxy. */
+  faults?: FaultControl;
 }
 
 type Stop = () => unknown;
@@ -49,6 +57,12 @@ export class SessionWorld extends World<SessionWorldParameters> {
   lastError: unknown;
   /** The id an action was about to use, so a rejection can be checked against both stores. */
   intendedId: string | undefined;
+  /** Every store operation of the scenario and every fault, for the history checker. */
+  readonly history = new History();
+  /** Operations that failed in the last churn. */
+  churnFailures = 0;
+  /** Valkey nodes this scenario killed, to bring back when its faults heal. */
+  readonly killedNodes: number[] = [];
   private readonly stops: Stop[] = [];
 
   constructor(options: IWorldOptions<SessionWorldParameters>) {
@@ -84,13 +98,41 @@ export class SessionWorld extends World<SessionWorldParameters> {
 
   /** Creates a session for `user` and remembers it. */
   async signIn(user: string, options: CreateOptions = {}, data?: JsonValue): Promise<Session> {
-    const session = await this.store.create(
-      data ?? { user, roles: ["reader"], visits: 1 },
-      options,
+    const value = data ?? { user, roles: ["reader"], visits: 1 };
+    const input = { data: value, ttlSeconds: options.ttlSeconds };
+    const session = await this.history.perform(user, "create", options.sessionId, input, () =>
+      this.store.create(value, options),
     );
     this.sessions.set(user, session);
     this.original.set(user, session);
     return session;
+  }
+
+  /** Replaces the user's data; the new version becomes the user's session. */
+  async change(user: string, data: JsonValue): Promise<Session> {
+    const id = this.session(user).id;
+    const updated = await this.history.perform(user, "update", id, { data }, () =>
+      this.store.update(id, data),
+    );
+    this.sessions.set(user, updated);
+    return updated;
+  }
+
+  /** Extends the user's session; null when there was none to extend. */
+  async extend(user: string, ttlSeconds: number): Promise<Session | null> {
+    const id = this.session(user).id;
+    const touched = await this.history.perform(user, "touch", id, { ttlSeconds }, () =>
+      this.store.touch(id, ttlSeconds),
+    );
+    this.reads.push(touched);
+    if (touched) this.sessions.set(user, touched);
+    return touched;
+  }
+
+  async signOut(user: string): Promise<boolean> {
+    const id = this.session(user).id;
+    this.deleted = await this.history.perform(user, "delete", id, {}, () => this.store.delete(id));
+    return this.deleted;
   }
 
   /** Creates sessions for "user 1" .. "user N", all at once. */
@@ -104,9 +146,90 @@ export class SessionWorld extends World<SessionWorldParameters> {
   }
 
   async read(user: string): Promise<Session | null> {
-    const session = await this.store.get(this.session(user).id);
+    const id = this.session(user).id;
+    const session = await this.history.perform(user, "read", id, {}, () => this.store.get(id));
     this.reads.push(session);
     return session;
+  }
+
+  /** Replaces the scenario's store with one built with these settings on top of the environment's. */
+  async reconnect(overrides: Partial<HybridSessionStoreConfig>): Promise<void> {
+    await this.store.close();
+    this.store = await HybridSessionStore.connect({
+      ...this.shared.env.description.storeConfig,
+      keyPrefix: this.namespace,
+      ...overrides,
+    });
+  }
+
+  /** The fault proxy; fails the step clearly where the environment has none. */
+  get faults(): FaultControl {
+    if (!this.shared.faults) throw new Error("this environment has no fault proxy (toxiproxy)");
+    return this.shared.faults;
+  }
+
+  /** Starts a fault, recorded in the history under the scenario's own words. */
+  async startFault(name: string, inject: () => Promise<void>): Promise<void> {
+    this.history.fault(name, "start");
+    await inject();
+  }
+
+  /** Kills the primary that serves the user's session (its process, not its proxy). */
+  async losePrimaryOf(user: string): Promise<number> {
+    const env: Environment = this.shared.env;
+    if (!env.killNode) throw new Error("this environment cannot kill a Valkey node");
+    const port = await this.shared.cache.primaryPortOf(this.cacheKey(this.session(user).id));
+    this.killedNodes.push(port);
+    await env.killNode(port);
+    return port;
+  }
+
+  /** Every fault healed: proxies enabled without toxics, killed nodes back in the cluster. */
+  async healAll(): Promise<void> {
+    await this.shared.faults?.healAll();
+    const env = this.shared.env;
+    while (this.killedNodes.length > 0) {
+      const port = this.killedNodes.pop() as number;
+      await env.restartNode?.(port);
+      // The node runs under a new pid: tell every tool that attaches (and env:down) about it.
+      writeEnvFile(resolve(this.parameters.envFile), env.description);
+    }
+    for (const e of this.history.events) {
+      if (e.type === "fault" && e.action === "start") this.history.fault(e.name, "heal");
+    }
+  }
+
+  /**
+   * Heals every fault, waits until the store has replayed its journal and repaired its cache, then
+   * checks the whole history against what both stores hold.
+   */
+  async verdictAfterHealing(): Promise<Verdict> {
+    await this.healAll();
+    await eventually(
+      async () => {
+        expect(await this.store.settle(), "journal drained and cache repaired").to.equal(true);
+      },
+      { timeoutMs: 10_000, intervalMs: 100, what: "the store to settle after healing" },
+    );
+    const final = new Map<string, FinalObservation>();
+    for (const id of this.history.sessionIds()) {
+      const read = await this.store.get(id);
+      const [cache, durable] = await Promise.all([
+        this.shared.cache.entry(this.cacheKey(id)),
+        this.shared.durable.entry(id),
+      ]);
+      final.set(id, {
+        read,
+        cache: cache?.session
+          ? { version: cache.session.version, payload: cache.payload, expiresAt: cache.expiresAt }
+          : null,
+        durable: durable
+          ? { version: durable.version, payload: durable.payload, expiresAt: durable.expiresAt }
+          : null,
+        observedAt: Date.now(),
+      });
+    }
+    return checkHistory(this.history, final, { defaultTtlSeconds: 1800 });
   }
 
   async readNonexistent(): Promise<void> {

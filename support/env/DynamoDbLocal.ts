@@ -35,7 +35,12 @@ export function dynamoDbLocalVersion(jarDir: string): string {
 }
 
 export function localDynamoClient(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  // A copy: the SDK annotates the credentials object it is given.
+  return new DynamoDBClient({
+    endpoint,
+    region: LOCAL_REGION,
+    credentials: { ...LOCAL_CREDENTIALS },
+  });
 }
 
 /**

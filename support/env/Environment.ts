@@ -1,4 +1,5 @@
 import type { HybridSessionStoreConfig, NodeAddress } from "../../store";
+import type { ToxiproxyDescription } from "./FaultProxy";
 
 /** A Valkey node of the running environment, as the cluster reports it. */
 export interface ValkeyNodeDescription extends NodeAddress {
@@ -18,6 +19,8 @@ export interface EnvironmentDescription {
     seeds: NodeAddress[];
     nodes: ValkeyNodeDescription[];
     version: string;
+    /** Milliseconds before the cluster fails over an unreachable primary. */
+    nodeTimeoutMs?: number;
   };
   dynamodb: {
     endpoint?: string;
@@ -26,7 +29,9 @@ export interface EnvironmentDescription {
     version: string;
     pid?: number;
   };
-  /** Accepted as it is by `HybridSessionStore.connect`. */
+  /** The fault proxy in front of every Valkey node and DynamoDB, when the environment has one. */
+  toxiproxy?: ToxiproxyDescription;
+  /** Accepted as it is by `HybridSessionStore.connect`; routes every connection through the proxies. */
   storeConfig: HybridSessionStoreConfig;
   /** Directory holding the environment's data and logs, removed when it stops. */
   workDir?: string;
@@ -40,4 +45,8 @@ export interface Environment {
   checkHealth(): Promise<void>;
   /** Stops what this environment started (nothing, for one it attached to). */
   stop(): Promise<void>;
+  /** Kills the Valkey node listening on `port` outright (SIGKILL), where the environment can. */
+  killNode?(port: number): Promise<void>;
+  /** Starts a killed node again; it rejoins its cluster as a replica. */
+  restartNode?(port: number): Promise<void>;
 }

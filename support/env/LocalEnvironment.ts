@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { eventually } from "../eventually";
 import {
   DYNAMODB_MARKER,
   dynamoDbLocalVersion,
@@ -8,9 +9,21 @@ import {
   LOCAL_REGION,
   startDynamoDbLocal,
 } from "./DynamoDbLocal";
-import type { Environment, EnvironmentDescription } from "./Environment";
-import { isRunning, type ProcessRecord, stopProcess } from "./processes";
-import { startValkeyCluster, VALKEY_MARKER, valkeyVersion } from "./ValkeyCluster";
+import type { Environment, EnvironmentDescription, ValkeyNodeDescription } from "./Environment";
+import {
+  addressMapOf,
+  type ProxyDescription,
+  startFaultProxy,
+  TOXIPROXY_MARKER,
+} from "./FaultProxy";
+import { isRunning, killProcess, type ProcessRecord, stopProcess } from "./processes";
+import {
+  assertClusterReady,
+  startValkeyCluster,
+  startValkeyNode,
+  VALKEY_MARKER,
+  valkeyVersion,
+} from "./ValkeyCluster";
 
 export interface LocalEnvironmentOptions {
   /** Folder with DynamoDBLocal.jar (made by scripts/setup.sh). */
@@ -25,7 +38,17 @@ export interface LocalEnvironmentOptions {
   tableName?: string;
   /** Milliseconds before the cluster fails over an unreachable primary. Default: 3000. */
   clusterNodeTimeoutMs?: number;
+  /** The embedded Toxiproxy server's entry point (scripts/toxiproxy-server.ts). */
+  embeddedToxiproxyScript: string;
+  /** A running Toxiproxy to use instead of starting one (TOXIPROXY_URL). */
+  toxiproxyUrl?: string;
+  /** Toxiproxy API port when one is started. Default: 8474. */
+  toxiproxyApiPort?: number;
 }
+
+/** Each Valkey node's proxy listens on its port + 20000; DynamoDB's on 28100 (all below 32768). */
+const PROXY_PORT_OFFSET = 20_000;
+const DYNAMODB_PROXY_PORT = 28_100;
 
 export const DEFAULT_VALKEY_PORTS = [7001, 7002, 7003, 7004, 7005, 7006];
 export const DEFAULT_DYNAMODB_PORT = 8100;
@@ -40,6 +63,7 @@ export class LocalEnvironment implements Environment {
     const valkeyPorts = options.valkeyPorts ?? DEFAULT_VALKEY_PORTS;
     const tableName = options.tableName ?? "session-store";
     const workDir = mkdtempSync(join(tmpdir(), "hss-env-"));
+    const nodeTimeoutMs = options.clusterNodeTimeoutMs ?? 3000;
     const started: ProcessRecord[] = [];
     try {
       const [nodes, dynamo] = await Promise.all([
@@ -65,9 +89,34 @@ export class LocalEnvironment implements Environment {
       ]);
       const seeds = valkeyPorts.slice(0, 3).map((port) => ({ host, port }));
       const ddbPid = started.find((p) => p.marker === DYNAMODB_MARKER)?.pid;
+      const proxies: ProxyDescription[] = [
+        ...valkeyPorts.map((port) => ({
+          name: `valkey-${port}`,
+          listen: `${host}:${port + PROXY_PORT_OFFSET}`,
+          upstream: `${host}:${port}`,
+          store: "valkey" as const,
+        })),
+        {
+          name: "dynamodb",
+          listen: `${host}:${DYNAMODB_PROXY_PORT}`,
+          upstream: new URL(dynamo.endpoint).host,
+          store: "dynamodb" as const,
+        },
+      ];
+      const toxiproxy = await startFaultProxy(
+        {
+          host,
+          apiPort: options.toxiproxyApiPort ?? 8474,
+          url: options.toxiproxyUrl,
+          embeddedScript: options.embeddedToxiproxyScript,
+          workDir,
+          proxies,
+        },
+        (pid) => started.push({ pid, marker: TOXIPROXY_MARKER }),
+      );
       return new LocalEnvironment({
         kind: "local",
-        valkey: { seeds, nodes, version: await valkeyVersion() },
+        valkey: { seeds, nodes, version: await valkeyVersion(), nodeTimeoutMs },
         dynamodb: {
           endpoint: dynamo.endpoint,
           region: LOCAL_REGION,
@@ -75,12 +124,13 @@ export class LocalEnvironment implements Environment {
           version: dynamoDbLocalVersion(options.dynamoDbJarDir),
           pid: ddbPid,
         },
+        toxiproxy,
         storeConfig: {
-          valkey: { addresses: seeds },
+          valkey: { addresses: seeds, addressMap: addressMapOf(proxies) },
           dynamodb: {
-            endpoint: dynamo.endpoint,
+            endpoint: `http://${host}:${DYNAMODB_PROXY_PORT}`,
             region: LOCAL_REGION,
-            credentials: LOCAL_CREDENTIALS,
+            credentials: { ...LOCAL_CREDENTIALS },
           },
           tableName,
         },
@@ -114,6 +164,13 @@ export class LocalEnvironment implements Environment {
         proc: { pid: dynamodb.pid, marker: DYNAMODB_MARKER },
       });
     }
+    const toxiproxy = this.description.toxiproxy;
+    if (toxiproxy?.pid !== undefined) {
+      list.push({
+        what: `the fault proxy (${toxiproxy.url})`,
+        proc: { pid: toxiproxy.pid, marker: TOXIPROXY_MARKER },
+      });
+    }
     return list;
   }
 
@@ -124,6 +181,38 @@ export class LocalEnvironment implements Environment {
         `the local environment is broken: ${down.map(({ what, proc }) => `${what} (pid ${proc.pid})`).join(", ")} stopped running`,
       );
     }
+  }
+
+  async killNode(port: number): Promise<void> {
+    const node = this.node(port);
+    if (node.pid === undefined) throw new Error(`node ${port} was not started by this environment`);
+    await killProcess({ pid: node.pid, marker: VALKEY_MARKER });
+  }
+
+  /** Starts the node again from its folder and waits until the cluster is whole and in sync. */
+  async restartNode(port: number): Promise<void> {
+    const node = this.node(port);
+    const { workDir, valkey } = this.description;
+    if (!workDir) throw new Error("this environment has no folder to restart a node from");
+    const options = {
+      host: node.host,
+      ports: [],
+      workDir,
+      nodeTimeoutMs: valkey.nodeTimeoutMs ?? 3000,
+    };
+    node.pid = await startValkeyNode(options, port);
+    const ports = valkey.nodes.map((n) => n.port);
+    await eventually(() => assertClusterReady(node.host, ports), {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+      what: `node ${port} to rejoin the cluster`,
+    });
+  }
+
+  private node(port: number): ValkeyNodeDescription {
+    const node = this.description.valkey.nodes.find((n) => n.port === port);
+    if (!node) throw new Error(`no Valkey node on port ${port}`);
+    return node;
   }
 
   async stop(): Promise<void> {

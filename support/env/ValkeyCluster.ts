@@ -44,30 +44,7 @@ export async function startValkeyCluster(
   }
   const pids = new Map<number, number>();
   for (const port of ports) {
-    const dir = join(workDir, `valkey-${port}`);
-    mkdirSync(dir, { recursive: true });
-    const pid = await startServer(
-      "valkey-server",
-      [
-        "--bind",
-        host,
-        "--port",
-        String(port),
-        "--cluster-enabled",
-        "yes",
-        "--cluster-config-file",
-        "nodes.conf",
-        "--cluster-node-timeout",
-        String(options.nodeTimeoutMs),
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-        "--dir",
-        dir,
-      ],
-      { cwd: dir, logFile: join(dir, "valkey.log") },
-    );
+    const pid = await startValkeyNode(options, port);
     pids.set(port, pid);
     onStarted({ port, pid });
   }
@@ -104,6 +81,40 @@ export async function startValkeyCluster(
   });
   const nodes = await clusterNodes(host, ports[0] as number);
   return nodes.map((n) => ({ ...n, pid: pids.get(n.port) }));
+}
+
+/**
+ * Starts one node of the cluster in `<workDir>/valkey-<port>`. A node started again in the same
+ * folder finds its nodes.conf and rejoins the cluster it belonged to.
+ */
+export async function startValkeyNode(
+  options: ValkeyClusterOptions,
+  port: number,
+): Promise<number> {
+  const dir = join(options.workDir, `valkey-${port}`);
+  mkdirSync(dir, { recursive: true });
+  return startServer(
+    "valkey-server",
+    [
+      "--bind",
+      options.host,
+      "--port",
+      String(port),
+      "--cluster-enabled",
+      "yes",
+      "--cluster-config-file",
+      "nodes.conf",
+      "--cluster-node-timeout",
+      String(options.nodeTimeoutMs),
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--dir",
+      dir,
+    ],
+    { cwd: dir, logFile: join(dir, "valkey.log") },
+  );
 }
 
 /** Throws unless every node sees all slots served and each replica's link to its primary is up. */

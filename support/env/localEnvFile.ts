@@ -15,6 +15,7 @@ export function localPaths(root: string): { envFile: string; jarDir: string } {
 export async function ensureLocalEnvironment(
   root: string,
   log: (line: string) => void,
+  options: { toxiproxyUrl?: string } = {},
 ): Promise<{ env: Environment; started: boolean }> {
   const { envFile, jarDir } = localPaths(root);
   const existing = readEnvFile(envFile);
@@ -29,13 +30,27 @@ export async function ensureLocalEnvironment(
       removeEnvFile(envFile);
     }
   }
-  const env = await LocalEnvironment.start({ dynamoDbJarDir: jarDir });
+  const env = await LocalEnvironment.start({
+    dynamoDbJarDir: jarDir,
+    embeddedToxiproxyScript: join(root, "scripts", "toxiproxy-server.ts"),
+    toxiproxyUrl: options.toxiproxyUrl,
+  });
   writeEnvFile(envFile, env.description);
   return { env, started: true };
 }
 
-/** Stops an environment and forgets its description. */
+/**
+ * Stops an environment and forgets its description. The file's description wins over the one in
+ * memory: a scenario that restarted a node wrote the node's new pid there.
+ */
 export async function stopLocalEnvironment(root: string, env: Environment): Promise<void> {
-  await env.stop();
-  removeEnvFile(localPaths(root).envFile);
+  const { envFile } = localPaths(root);
+  await refreshed(root, env).stop();
+  removeEnvFile(envFile);
+}
+
+/** The environment as its file describes it now, when it is the same one as `env`. */
+export function refreshed(root: string, env: Environment): Environment {
+  const current = readEnvFile(localPaths(root).envFile);
+  return current && current.workDir === env.description.workDir ? attachEnvironment(current) : env;
 }

@@ -70,6 +70,16 @@ export async function stopProcess(
   );
 }
 
+/** SIGKILL: the process dies at once, with no chance to hand anything over. */
+export async function killProcess(proc: ProcessRecord): Promise<void> {
+  if (isRunning(proc)) process.kill(proc.pid, "SIGKILL");
+  await eventually(() => assertStopped(proc), {
+    timeoutMs: 2000,
+    intervalMs: 10,
+    what: `pid ${proc.pid} to die`,
+  });
+}
+
 function assertStopped(proc: ProcessRecord): void {
   if (isRunning(proc)) throw new Error(`pid ${proc.pid} still running`);
 }

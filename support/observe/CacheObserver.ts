@@ -1,5 +1,6 @@
 import { GlideClusterClient } from "@valkey/valkey-glide";
 import type { NodeAddress, Session } from "../../store";
+import { respCommand } from "../env/resp";
 
 /** A raw cache entry: the bytes the cache holds and the absolute second it expires. */
 export interface CacheEntry {
@@ -46,6 +47,28 @@ export class CacheObserver {
     });
     const perNode = Array.isArray(replies) ? [replies] : Object.values(replies ?? {});
     return perNode.flatMap((keys) => (Array.isArray(keys) ? keys.map(String) : []));
+  }
+
+  /** The port of the primary that serves `key`'s slot now. */
+  async primaryPortOf(key: string): Promise<number> {
+    const slot = Number(
+      await this.client.customCommand(["CLUSTER", "KEYSLOT", key], { route: "randomNode" }),
+    );
+    const ranges = (await this.client.customCommand(["CLUSTER", "SLOTS"], {
+      route: "randomNode",
+    })) as unknown as [number, number, [string, number, ...unknown[]]][];
+    const owner = ranges.find(([from, to]) => slot >= from && slot <= to);
+    if (!owner) throw new Error(`no node serves slot ${slot}`);
+    return Number(owner[2][1]);
+  }
+
+  /** The source ports of the connections named `clientName` on the node at host:port (CLIENT LIST). */
+  static async clientPorts(host: string, port: number, clientName: string): Promise<number[]> {
+    const list = String(await respCommand(host, port, ["CLIENT", "LIST"]));
+    return list
+      .split("\n")
+      .filter((line) => line.includes(` name=${clientName} `))
+      .map((line) => Number(/ addr=[^ ]*:(\d+) /.exec(line)?.[1]));
   }
 
   /** Milliseconds on the cache's clock (TIME on a primary). */
