@@ -250,7 +250,9 @@ async function main(): Promise<number> {
     });
   }
   try {
-    ({ env, started } = await ensureLocalEnvironment(root, log));
+    ({ env, started } = await ensureLocalEnvironment(root, log, {
+      toxiproxyUrl: process.env.TOXIPROXY_URL,
+    }));
     log(started ? "started the local environment" : "attached to the running local environment");
     const { storeConfig, valkey } = env.description;
     try {
