@@ -16,10 +16,14 @@ function environmentInfo(profile) {
   return info;
 }
 
+// Cucumber adds the profile's paths to those on the command line; name the default only when the
+// command line names none, so `npm run features -- features/x.feature` runs just that file.
+const namesFeatures = process.argv.some((arg) => /\.feature(:\d+)*$/.test(arg));
+
 const common = {
   requireModule: ["ts-node/register"],
   require: ["support/world.ts", "support/parameters.ts", "support/hooks.ts", "steps/**/*.ts"],
-  paths: ["features/**/*.feature"],
+  paths: namesFeatures ? [] : ["features/**/*.feature"],
 };
 
 module.exports = {

@@ -6,7 +6,6 @@ export interface FeatureCounts {
 }
 
 interface Envelope {
-  pickle?: { id: string };
   testCase?: { id: string; pickleId: string };
   testCaseStarted?: { id: string; testCaseId: string };
   testStepFinished?: { testCaseStartedId: string; testStepResult: { status: string } };
@@ -18,7 +17,6 @@ interface Envelope {
  * step was skipped, failed otherwise. Scenarios that never finished (a run cut short) count as failed.
  */
 export function countScenarios(ndjson: string): FeatureCounts {
-  const pickles = new Set<string>();
   const testCasePickle = new Map<string, string>();
   const startedCase = new Map<string, string>();
   const stepStatuses = new Map<string, string[]>();
@@ -26,8 +24,7 @@ export function countScenarios(ndjson: string): FeatureCounts {
   for (const line of ndjson.split("\n")) {
     if (!line.trim()) continue;
     const m = JSON.parse(line) as Envelope;
-    if (m.pickle) pickles.add(m.pickle.id);
-    else if (m.testCase) testCasePickle.set(m.testCase.id, m.testCase.pickleId);
+    if (m.testCase) testCasePickle.set(m.testCase.id, m.testCase.pickleId);
     else if (m.testCaseStarted) {
       startedCase.set(m.testCaseStarted.id, m.testCaseStarted.testCaseId);
       stepStatuses.set(m.testCaseStarted.id, []);
@@ -50,7 +47,8 @@ export function countScenarios(ndjson: string): FeatureCounts {
       );
     }
   }
-  const selected = testCasePickle.size > 0 ? new Set(testCasePickle.values()) : pickles;
+  // Test cases are the scenarios selected to run (pickles are every scenario in the files).
+  const selected = new Set(testCasePickle.values());
   const counts: FeatureCounts = { passed: 0, failed: 0, skipped: 0 };
   for (const pickle of selected) counts[finalStatus.get(pickle) ?? "failed"] += 1;
   return counts;

@@ -81,3 +81,10 @@ describe("summaryLine", () => {
     );
   });
 });
+
+describe("countScenarios with nothing selected", () => {
+  it("counts nothing when no scenario was selected (a tag or line that matches none)", () => {
+    const ndjson = lines({ pickle: { id: "p1" } }, { pickle: { id: "p2" } });
+    expect(countScenarios(ndjson)).to.deep.equal({ passed: 0, failed: 0, skipped: 0 });
+  });
+});
