@@ -74,7 +74,9 @@ export class LatencyHistogram {
 
   private static indexOf(micros: number): number {
     if (micros < SUB_BUCKETS) return micros;
-    const magnitude = Math.floor(Math.log2(micros)) - SUB_BUCKET_BITS + 1;
+    // clz32 is exact and cheap below 2^31 µs (35 minutes); beyond, log2 is fine.
+    const log2 = micros < 2 ** 31 ? 31 - Math.clz32(micros) : Math.floor(Math.log2(micros));
+    const magnitude = log2 - SUB_BUCKET_BITS + 1;
     const sub = Math.floor(micros / 2 ** magnitude) - SUB_BUCKETS / 2;
     return SUB_BUCKETS + (magnitude - 1) * (SUB_BUCKETS / 2) + sub;
   }
