@@ -3,12 +3,14 @@
 const { existsSync, readFileSync } = require("node:fs");
 
 const ENV_FILE = ".local-env.json";
+// Written by `npm run features:instance` (scripts/features-instance.ts) on the stack's instance.
+const AWS_ENV_FILE = ".aws-env.json";
 
 /** What the Allure report's environment section shows: server versions and the profile. */
-function environmentInfo(profile) {
+function environmentInfo(profile, envFile = ENV_FILE) {
   const info = { profile, node: process.version };
-  if (existsSync(ENV_FILE)) {
-    const env = JSON.parse(readFileSync(ENV_FILE, "utf8"));
+  if (existsSync(envFile)) {
+    const env = JSON.parse(readFileSync(envFile, "utf8"));
     info.valkey = `${env.valkey.version} (${env.valkey.nodes.length} nodes)`;
     info.dynamodb =
       env.kind === "local" ? `DynamoDB Local ${env.dynamodb.version}` : env.dynamodb.region;
@@ -32,5 +34,17 @@ module.exports = {
     worldParameters: { profile: "local", envFile: ENV_FILE },
     format: ["progress", ["allure-cucumberjs/reporter", "reports/allure-reporter.log"]],
     formatOptions: { resultsDir: "allure-results", environmentInfo: environmentInfo("local") },
+  },
+  // ElastiCache and DynamoDB in AWS, attached to (never started). Nodes there cannot be killed and
+  // DynamoDB is reached without a fault proxy (TLS), so scenarios that need either are @local-only.
+  aws: {
+    ...common,
+    tags: "not @local-only",
+    worldParameters: { profile: "aws", envFile: AWS_ENV_FILE },
+    format: ["progress", ["allure-cucumberjs/reporter", "reports/allure-reporter.log"]],
+    formatOptions: {
+      resultsDir: "allure-results",
+      environmentInfo: environmentInfo("aws", AWS_ENV_FILE),
+    },
   },
 };

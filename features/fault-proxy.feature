@@ -11,6 +11,7 @@ Feature: Every connection goes through the fault proxy
       When every user's session is read
       Then every cache node sees the store only through the fault proxy
 
+    @local-only
     Scenario: No connection bypasses the proxy after a failover
       Given 20 users have sessions
       And the cache shard holding user 1's session loses its primary

@@ -14,6 +14,7 @@ Feature: Recovering from outages
 
   Rule: Writes acknowledged while DynamoDB was down reach it when it returns
 
+    @local-only
     Scenario: The journal is replayed when DynamoDB comes back
       Given 5 users have sessions
       And DynamoDB is unreachable
@@ -22,6 +23,7 @@ Feature: Recovering from outages
       Then DynamoDB soon holds every user's latest session
       And once every fault heals, nothing acknowledged was lost and nothing stale was served
 
+    @local-only
     Scenario: Under the strict policy, writes wait for DynamoDB
       Given the store refuses writes that DynamoDB cannot take
       And a user has a session
@@ -49,9 +51,13 @@ Feature: Recovering from outages
       Then every operation succeeded
       And once every fault heals, nothing acknowledged was lost and nothing stale was served
 
-      Examples:
+      Examples: Faults of the cache's network
+        | fault                    |
+        | the cache is unreachable |
+        | the cache is slow        |
+
+      @local-only
+      Examples: Faults that need a node killed or DynamoDB proxied
         | fault                                                      |
-        | the cache is unreachable                                   |
-        | the cache is slow                                          |
         | the cache shard holding user 1's session loses its primary |
         | DynamoDB is unreachable                                    |

@@ -38,6 +38,7 @@ Feature: Serving through outages
         | every connection to the cache is reset | extend the session | succeeds |
         | every connection to the cache is reset | sign out           | succeeds |
 
+      @local-only
       Examples: A cache shard loses its primary
         | fault                                                         | operation          | outcome  |
         | the cache shard holding the user's session loses its primary | sign in            | succeeds |
@@ -46,6 +47,7 @@ Feature: Serving through outages
         | the cache shard holding the user's session loses its primary | extend the session | succeeds |
         | the cache shard holding the user's session loses its primary | sign out           | succeeds |
 
+      @local-only
       Examples: DynamoDB is unreachable
         | fault                   | operation          | outcome  |
         | DynamoDB is unreachable | sign in            | succeeds |
@@ -54,6 +56,7 @@ Feature: Serving through outages
         | DynamoDB is unreachable | extend the session | succeeds |
         | DynamoDB is unreachable | sign out           | succeeds |
 
+      @local-only
       Examples: DynamoDB is slow
         | fault            | operation          | outcome  |
         | DynamoDB is slow | sign in            | succeeds |
@@ -62,6 +65,7 @@ Feature: Serving through outages
         | DynamoDB is slow | extend the session | succeeds |
         | DynamoDB is slow | sign out           | succeeds |
 
+      @local-only
       Examples: Both stores are unreachable
         | fault                       | operation          | outcome                                |
         | both stores are unreachable | sign in            | is rejected as "STORE_UNAVAILABLE" |

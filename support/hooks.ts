@@ -1,11 +1,11 @@
 import { resolve } from "node:path";
 import { After, AfterAll, Before, BeforeAll, Status, setDefaultTimeout } from "@cucumber/cucumber";
 import { HybridSessionStore } from "../store";
-import { localDynamoClient } from "./env/DynamoDbLocal";
 import { attachEnvironment, readEnvFile } from "./env/envFile";
 import { FaultControl } from "./faults/FaultControl";
 import { CacheObserver } from "./observe/CacheObserver";
 import { DurableObserver } from "./observe/DurableObserver";
+import { observerDynamoClient } from "./observe/observerDynamoClient";
 import { statsTable } from "./report";
 import { withDeadline } from "./withDeadline";
 import type { SessionWorld, SessionWorldParameters, SharedResources } from "./world";
@@ -33,7 +33,7 @@ BeforeAll(async function () {
     "connecting the cache observer",
   );
   const durable = new DurableObserver(
-    localDynamoClient(description.dynamodb.endpoint ?? ""),
+    observerDynamoClient(description),
     description.dynamodb.table,
   );
   const faults = description.toxiproxy ? new FaultControl(description.toxiproxy) : undefined;

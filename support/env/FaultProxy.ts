@@ -114,7 +114,7 @@ export async function startFaultProxy(
 }
 
 /** Toxiproxy answers GET /version with plain text in old releases and `{"version": ...}` since 2.6. */
-function versionOf(body: unknown): string {
+export function versionOf(body: unknown): string {
   const text = typeof body === "string" ? body.trim() : JSON.stringify(body);
   try {
     const parsed = JSON.parse(text) as { version?: unknown };

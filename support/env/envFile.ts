@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { AwsEnvironment } from "./AwsEnvironment";
 import type { Environment, EnvironmentDescription } from "./Environment";
 import { LocalEnvironment } from "./LocalEnvironment";
 
@@ -23,6 +24,8 @@ export function attachEnvironment(description: EnvironmentDescription): Environm
   switch (description.kind) {
     case "local":
       return LocalEnvironment.attach(description);
+    case "aws":
+      return AwsEnvironment.fromDescription(description);
     default:
       throw new Error(`unknown environment kind "${description.kind}"`);
   }

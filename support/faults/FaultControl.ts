@@ -76,8 +76,10 @@ export class FaultControl {
     store: StoreName,
     act: (proxy: Awaited<ReturnType<Toxiproxy["get"]>>) => Promise<unknown>,
   ): Promise<void> {
-    await Promise.all(
-      this.proxies(store).map(async ({ name }) => act(await this.client.get(name))),
-    );
+    const proxies = this.proxies(store);
+    // A fault with nothing to act on would let a scenario pass without testing anything.
+    if (proxies.length === 0)
+      throw new Error(`this environment has no fault proxy in front of ${store}`);
+    await Promise.all(proxies.map(async ({ name }) => act(await this.client.get(name))));
   }
 }

@@ -27,9 +27,14 @@ export async function churn(
   let faultHealed: Promise<void> | undefined;
   const afterEach = async () => {
     completed += 1;
-    if (!faultStarted && completed >= total * options.faultAt) faultStarted = options.fault();
+    if (!faultStarted && completed >= total * options.faultAt) {
+      faultStarted = options.fault();
+      // Observed now, rethrown below: a failing fault must fail this scenario, not the next one.
+      faultStarted.catch(() => undefined);
+    }
     if (faultStarted && !faultHealed && completed >= total * options.healAt) {
       faultHealed = faultStarted.then(options.heal);
+      faultHealed.catch(() => undefined);
     }
   };
   await Promise.all(

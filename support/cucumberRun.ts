@@ -1,0 +1,104 @@
+import { spawn } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { countScenarios, type FeatureCounts, summaryLine } from "./featureResults";
+
+/** What a suite runs against: checked after the run, stopped (or detached from) at the end. */
+export interface SuiteEnvironment {
+  checkHealth(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole of a features run: attaches to (or starts) an environment, runs cucumber with `args`,
+ * says if a server broke meanwhile, stops the environment (on SIGINT/SIGTERM too) and prints
+ * `features: N passed, N failed` last. Resolves to the process's exit code.
+ */
+export async function runSuite(
+  root: string,
+  args: string[],
+  log: (line: string) => void,
+  attach: () => Promise<SuiteEnvironment>,
+): Promise<number> {
+  let env: SuiteEnvironment | undefined;
+  const stop = async () => {
+    const attached = env;
+    env = undefined;
+    await attached?.stop();
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      void stop().finally(() => process.exit(130));
+    });
+  }
+  try {
+    env = await attach();
+    const run = await runCucumber(root, args, log);
+    try {
+      await env.checkHealth();
+    } catch (error) {
+      log(messageOf(error));
+    }
+    await stop();
+    const { line, exitCode } = closingOf(run);
+    console.log(line);
+    return exitCode;
+  } catch (error) {
+    await stop();
+    log(messageOf(error));
+    console.log(summaryLine({ passed: 0, failed: 1, skipped: 0 }));
+    return 1;
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** What one cucumber run did: its exit code and its scenarios, counted from its message stream. */
+export interface CucumberRun {
+  code: number;
+  counts: FeatureCounts;
+}
+
+/**
+ * Runs cucumber-js in `root` with `args` (a profile, feature paths...), after clearing the last
+ * allure results, and counts its scenarios from the message stream it writes to reports/.
+ */
+export async function runCucumber(
+  root: string,
+  args: string[],
+  log: (line: string) => void,
+): Promise<CucumberRun> {
+  const messagesFile = join(root, "reports", "cucumber-messages.ndjson");
+  rmSync(join(root, "allure-results"), { recursive: true, force: true });
+  mkdirSync(join(root, "reports"), { recursive: true });
+  rmSync(messagesFile, { force: true });
+  const bin = join(root, "node_modules", ".bin", "cucumber-js");
+  const child = spawn(bin, [...args, "--format", `message:${messagesFile}`], {
+    cwd: root,
+    stdio: "inherit",
+  });
+  const code = await new Promise<number>((done) => {
+    child.on("exit", (exitCode, signal) => done(exitCode ?? (signal ? 1 : 0)));
+  });
+  let counts: FeatureCounts = { passed: 0, failed: 0, skipped: 0 };
+  try {
+    counts = countScenarios(readFileSync(messagesFile, "utf8"));
+  } catch {
+    log("cucumber wrote no results");
+  }
+  return { code, counts };
+}
+
+/**
+ * The closing line and the exit code of a run: a run that failed without a failed scenario
+ * (cucumber could not start, a hook broke) counts one failure, so the line never claims success.
+ */
+export function closingOf({ code, counts }: CucumberRun): { line: string; exitCode: number } {
+  const failed = code !== 0 && counts.failed === 0 ? 1 : counts.failed;
+  return {
+    line: summaryLine({ ...counts, failed }),
+    exitCode: failed > 0 ? 1 : code,
+  };
+}
