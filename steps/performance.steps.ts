@@ -1,13 +1,35 @@
 import { Then, When } from "@cucumber/cucumber";
 import { expect } from "chai";
-import { hitRatio, loadAttachments } from "../support/load/loadReport";
+import { cacheOutage } from "../support/load/cacheOutage";
+import { historyClient } from "../support/load/LoadClient";
+import { hitRatio, loadAttachments, timeSeriesAttachments } from "../support/load/loadReport";
 import { lastLoad, rememberLoad } from "../support/load/loadRuns";
-import { runMixedLoad } from "../support/load/MixedLoad";
+import { type MixedLoadOptions, type RequestKind, runMixedLoad } from "../support/load/MixedLoad";
+import { lateReads } from "../support/load/timeSeries";
 import { expectInBoth } from "../support/observe/bothStores";
 import type { SessionWorld } from "../support/world";
 
 /** A load step may run far longer than an ordinary step; still bounded. */
 const LOAD_STEP_TIMEOUT_MS = 120_000;
+/** "The last fifth of the run", as a share of the requests counted from the end. */
+const LAST_FIFTH = 0.2;
+
+/** Runs the load, keeps its result and the users' sessions, and attaches what it measured. */
+async function load(
+  world: SessionWorld,
+  requestsPerUser: number,
+  mix: Record<RequestKind, number>,
+  more: Partial<MixedLoadOptions> = {},
+): Promise<void> {
+  const result = await runMixedLoad(world.store, world.sessions, { requestsPerUser, mix, ...more });
+  rememberLoad(world, result);
+  for (const [user, session] of result.sessions) world.sessions.set(user, session);
+  for (const a of [
+    ...loadAttachments(result, world.store.stats()),
+    ...timeSeriesAttachments(result),
+  ])
+    world.attach(a.body, { mediaType: a.mediaType, fileName: a.fileName });
+}
 
 When(
   "each user makes {int} requests: {int} % reads, {int} % extensions and {int} % changes",
@@ -19,14 +41,22 @@ When(
     touch: number,
     update: number,
   ) {
-    const result = await runMixedLoad(this.store, this.sessions, {
-      requestsPerUser,
-      mix: { read, touch, update },
-    });
-    rememberLoad(this, result);
-    for (const [user, session] of result.sessions) this.sessions.set(user, session);
-    for (const a of loadAttachments(result, this.store.stats()))
-      this.attach(a.body, { mediaType: a.mediaType, fileName: a.fileName });
+    await load(this, requestsPerUser, { read, touch, update });
+  },
+);
+
+When(
+  "each user makes {int} requests: {int} % reads, {int} % extensions and {int} % changes, while the cache goes away and comes back",
+  { timeout: LOAD_STEP_TIMEOUT_MS },
+  async function (
+    this: SessionWorld,
+    requestsPerUser: number,
+    read: number,
+    touch: number,
+    update: number,
+  ) {
+    const recorded = { client: historyClient(this), fault: cacheOutage(this) };
+    await load(this, requestsPerUser, { read, touch, update }, recorded);
   },
 );
 
@@ -38,6 +68,17 @@ Then(
   "at least {int} % of the cache lookups found the session",
   function (this: SessionWorld, percent: number) {
     expect(hitRatio(this.store.stats()) * 100, "cache hit ratio %").to.be.at.least(percent);
+  },
+);
+
+Then(
+  "at least {int} % of the reads in the last fifth of the run were served by the cache",
+  function (this: SessionWorld, percent: number) {
+    const late = lateReads(lastLoad(this), LAST_FIFTH);
+    expect(
+      late.ratio * 100,
+      `${late.fromCache} of ${late.reads} late reads from the cache, %`,
+    ).to.be.at.least(percent);
   },
 );
 

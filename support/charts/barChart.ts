@@ -1,4 +1,4 @@
-import { element, escapeXml, formatTick, niceTicks, PALETTE, text } from "./svg";
+import { element, niceTicks, PALETTE, svgDocument, text, yGrid } from "./svg";
 
 export interface BarSeries {
   name: string;
@@ -40,22 +40,7 @@ export function barChartSvg(input: BarChartInput): string {
   const slot = plotW / Math.max(1, categories.length);
   const barW = Math.max(1, slot * 0.8);
 
-  const parts: string[] = [
-    element("rect", { x: 0, y: 0, width, height, fill: "#ffffff" }),
-    text(width / 2, 24, title, { "text-anchor": "middle", "font-size": 16, "font-weight": "bold" }),
-  ];
-  for (const tick of ticks) {
-    parts.push(
-      element("line", {
-        x1: MARGIN.left,
-        x2: MARGIN.left + plotW,
-        y1: y(tick),
-        y2: y(tick),
-        stroke: "#e0e0e0",
-      }),
-      text(MARGIN.left - 6, y(tick) + 4, formatTick(tick), { "text-anchor": "end" }),
-    );
-  }
+  const parts = yGrid(ticks, y, MARGIN.left, MARGIN.left + plotW);
   const labelEvery = Math.max(1, Math.ceil(categories.length / 12));
   categories.forEach((category, i) => {
     const x = MARGIN.left + i * slot + (slot - barW) / 2;
@@ -111,18 +96,5 @@ export function barChartSvg(input: BarChartInput): string {
       text(x + 14, 41, s.name),
     );
   });
-  return element(
-    "svg",
-    {
-      xmlns: "http://www.w3.org/2000/svg",
-      width,
-      height,
-      viewBox: `0 0 ${width} ${height}`,
-      "font-family": "sans-serif",
-      "font-size": 11,
-      role: "img",
-      "aria-label": title,
-    },
-    [element("title", {}, escapeXml(title)), ...parts],
-  );
+  return svgDocument(title, width, height, parts);
 }

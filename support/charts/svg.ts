@@ -29,6 +29,49 @@ export function text(x: number, y: number, content: string, attributes: Attribut
   return element("text", { x, y, ...attributes }, escapeXml(content));
 }
 
+/**
+ * A standalone SVG document of `width` × `height` pixels: white background, the title as a heading
+ * (and as the document's accessible name), then `parts`.
+ */
+export function svgDocument(title: string, width: number, height: number, parts: string[]): string {
+  return element(
+    "svg",
+    {
+      xmlns: "http://www.w3.org/2000/svg",
+      width,
+      height,
+      viewBox: `0 0 ${width} ${height}`,
+      "font-family": "sans-serif",
+      "font-size": 11,
+      role: "img",
+      "aria-label": title,
+    },
+    [
+      element("title", {}, escapeXml(title)),
+      element("rect", { x: 0, y: 0, width, height, fill: "#ffffff" }),
+      text(width / 2, 24, title, {
+        "text-anchor": "middle",
+        "font-size": 16,
+        "font-weight": "bold",
+      }),
+      ...parts,
+    ],
+  );
+}
+
+/** A horizontal grid line from `left` to `right` at each tick, labelled left of `left`. */
+export function yGrid(
+  ticks: readonly number[],
+  y: (tick: number) => number,
+  left: number,
+  right: number,
+): string[] {
+  return ticks.flatMap((tick) => [
+    element("line", { x1: left, x2: right, y1: y(tick), y2: y(tick), stroke: "#e0e0e0" }),
+    text(left - 6, y(tick) + 4, formatTick(tick), { "text-anchor": "end" }),
+  ]);
+}
+
 /** Two decimals at most: enough for pixels, short in the file. */
 export function round(value: number): string {
   return String(Math.round(value * 100) / 100);

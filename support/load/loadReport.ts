@@ -1,7 +1,9 @@
 import type { LatencySummary, StatsSnapshot } from "../../store";
 import { latencyHistogramSvg } from "../charts/latencyHistogram";
+import { timeSeriesChartSvg } from "../charts/timeSeriesChart";
 import { statsTable } from "../report";
 import { type MixedLoadResult, REQUEST_KINDS } from "./MixedLoad";
+import { type LoadTimeSeries, loadTimeSeries, timeSeriesCsv } from "./timeSeries";
 
 /** One attachment for the report: what cucumber's `attach` takes. */
 export interface Attachment {
@@ -74,5 +76,53 @@ export function loadAttachments(result: MixedLoadResult, stats: StatsSnapshot): 
       fileName: "latency histogram.svg",
     },
     { body: statsTable(stats), mediaType: "text/csv", fileName: "load statistics.csv" },
+  ];
+}
+
+/** Throughput and cache hit ratio over the run, in two panels, the fault (if any) shaded. */
+function timeSeriesSvg(result: MixedLoadResult, series: LoadTimeSeries): string {
+  const { rows, fault } = series;
+  const title = `Throughput and cache hit ratio: ${result.users} users, ${result.requests} requests`;
+  return timeSeriesChartSvg({
+    title,
+    xLabel: `seconds since the load began (${series.bucketMs} ms buckets)`,
+    x: rows.map((r) => (r.fromMs + r.toMs) / 2000),
+    xMax: result.elapsedMs / 1000,
+    panels: [
+      {
+        yLabel: "requests/s",
+        series: [{ name: "throughput", values: rows.map((r) => r.throughput) }],
+      },
+      {
+        yLabel: "reads served by the cache (%)",
+        yMax: 100,
+        series: [
+          {
+            name: "cache hit ratio",
+            values: rows.map((r) => (r.hitRatio === null ? null : r.hitRatio * 100)),
+          },
+        ],
+      },
+    ],
+    bands: fault
+      ? [{ from: fault.startedAt / 1000, to: fault.healedAt / 1000, label: fault.name }]
+      : [],
+  });
+}
+
+/** The run as a time series: the chart and its numbers. */
+export function timeSeriesAttachments(result: MixedLoadResult): Attachment[] {
+  const series = loadTimeSeries(result);
+  return [
+    {
+      body: timeSeriesSvg(result, series),
+      mediaType: "image/svg+xml",
+      fileName: "throughput and hit ratio over time.svg",
+    },
+    {
+      body: timeSeriesCsv(series),
+      mediaType: "text/csv",
+      fileName: "throughput and hit ratio over time.csv",
+    },
   ];
 }
