@@ -186,13 +186,17 @@ export class SessionWorld extends World<SessionWorldParameters> {
 
   /** Every fault healed: proxies enabled without toxics, killed nodes back in the cluster. */
   async healAll(): Promise<void> {
-    await this.shared.faults?.healAll();
     const env = this.shared.env;
-    while (this.killedNodes.length > 0) {
-      const port = this.killedNodes.pop() as number;
-      await env.restartNode?.(port);
-      // The node runs under a new pid: tell every tool that attaches (and env:down) about it.
-      writeEnvFile(resolve(this.parameters.envFile), env.description);
+    try {
+      await this.shared.faults?.healAll();
+    } finally {
+      // Even when the proxy cannot be reached, a killed node must come back for the next scenario.
+      while (this.killedNodes.length > 0) {
+        const port = this.killedNodes.pop() as number;
+        await env.restartNode?.(port);
+        // The node runs under a new pid: tell every tool that attaches (and env:down) about it.
+        writeEnvFile(resolve(this.parameters.envFile), env.description);
+      }
     }
     for (const e of this.history.events) {
       if (e.type === "fault" && e.action === "start") this.history.fault(e.name, "heal");
