@@ -3,7 +3,8 @@ import type { NodeAddress } from "../store";
 import { ToxiproxyServer } from "../support/toxiproxy/ToxiproxyServer";
 
 /** Listen port of the proxy in front of node port P: outside the ephemeral range (32768-61000). */
-const proxyPortOf = (nodePort: number): number => 20_000 + nodePort;
+/** Node port + 24000 (31001-31006): clear of the environment's own proxies (+20000), below 32768. */
+const proxyPortOf = (nodePort: number): number => 24_000 + nodePort;
 
 /** One Toxiproxy proxy in front of every Valkey node, in a server this process runs. */
 export class FaultProxies {
