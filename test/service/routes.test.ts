@@ -305,16 +305,51 @@ describe("session routes against the local environment", () => {
     expect([unknown.statusCode, errorCode(unknown.body)]).to.deep.equal([404, "ROUTE_NOT_FOUND"]);
   });
 
-  it("a store that cannot be reached is 503 STORE_UNAVAILABLE, and nothing is acknowledged", async () => {
-    const down = await serviceOver(
+  it("with DynamoDB unreachable, a write is acknowledged through the journal and read from the cache", async () => {
+    const noDynamo = await serviceOver(
       withPorts(env.description.storeConfig, { dynamodb: await closedPort() }),
     );
     try {
-      const res = await down.app.inject({
+      const res = await noDynamo.app.inject({
         method: "POST",
         url: "/sessions",
         payload: { data: 1 },
       });
+      expect(res.statusCode, res.body).to.equal(201);
+      const { id } = JSON.parse(res.body) as { id: string };
+      const read = await noDynamo.app.inject({ method: "GET", url: `/sessions/${id}` });
+      expect([read.statusCode, JSON.parse(read.body).source]).to.deep.equal([200, "cache"]);
+    } finally {
+      await noDynamo.close();
+    }
+  });
+
+  it("under the strict policy, DynamoDB unreachable is 503 STORE_UNAVAILABLE and nothing is acknowledged", async () => {
+    const strict = await serviceOver({
+      ...withPorts(env.description.storeConfig, { dynamodb: await closedPort() }),
+      durableFailurePolicy: "reject",
+    });
+    try {
+      const res = await strict.app.inject({
+        method: "POST",
+        url: "/sessions",
+        payload: { data: 1 },
+      });
+      expect([res.statusCode, errorCode(res.body)]).to.deep.equal([503, "STORE_UNAVAILABLE"]);
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it("with both stores unreachable, every route is 503 STORE_UNAVAILABLE", async () => {
+    const down = await serviceOver(
+      withPorts(env.description.storeConfig, {
+        valkey: await closedPort(),
+        dynamodb: await closedPort(),
+      }),
+    );
+    try {
+      const res = await down.app.inject({ method: "POST", url: "/sessions", payload: { data: 1 } });
       expect([res.statusCode, errorCode(res.body)]).to.deep.equal([503, "STORE_UNAVAILABLE"]);
       const read = await down.app.inject({ method: "GET", url: `/sessions/${UNKNOWN_ID}` });
       expect([read.statusCode, errorCode(read.body)]).to.deep.equal([503, "STORE_UNAVAILABLE"]);
