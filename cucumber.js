@@ -28,12 +28,25 @@ const common = {
   paths: namesFeatures ? [] : ["features/**/*.feature"],
 };
 
+const local = {
+  ...common,
+  worldParameters: { profile: "local", envFile: ENV_FILE, driver: "in-process" },
+  format: ["progress", ["allure-cucumberjs/reporter", "reports/allure-reporter.log"]],
+  formatOptions: { resultsDir: "allure-results", environmentInfo: environmentInfo("local") },
+};
+
 module.exports = {
-  default: {
-    ...common,
-    worldParameters: { profile: "local", envFile: ENV_FILE },
-    format: ["progress", ["allure-cucumberjs/reporter", "reports/allure-reporter.log"]],
-    formatOptions: { resultsDir: "allure-results", environmentInfo: environmentInfo("local") },
+  default: local,
+  // The same scenarios through the HTTP service (run in the test process over the same store).
+  // @perf measures the store library itself, so it runs in the default profile only.
+  "local-http": {
+    ...local,
+    tags: "not @perf",
+    worldParameters: { ...local.worldParameters, driver: "http" },
+    formatOptions: {
+      ...local.formatOptions,
+      environmentInfo: { ...environmentInfo("local-http"), driver: "http" },
+    },
   },
   // ElastiCache and DynamoDB in AWS, attached to (never started). Nodes there cannot be killed and
   // DynamoDB is reached without a fault proxy (TLS), so scenarios that need either are @local-only.

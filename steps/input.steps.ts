@@ -53,7 +53,7 @@ Then("it is rejected as {string}", function (this: SessionWorld, code: string) {
 });
 
 Then("nothing was stored", async function (this: SessionWorld) {
-  const { cache, dynamodb } = this.store.stats();
+  const { cache, dynamodb } = await this.store.stats();
   expect([cache.writes, cache.restores, dynamodb.writes], "writes counted").to.deep.equal([
     0, 0, 0,
   ]);

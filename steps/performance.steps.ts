@@ -21,11 +21,16 @@ async function load(
   mix: Record<RequestKind, number>,
   more: Partial<MixedLoadOptions> = {},
 ): Promise<void> {
-  const result = await runMixedLoad(world.store, world.sessions, { requestsPerUser, mix, ...more });
+  // The load measures the store library itself (and resets its statistics), whatever the driver.
+  const result = await runMixedLoad(world.hybridStore, world.sessions, {
+    requestsPerUser,
+    mix,
+    ...more,
+  });
   rememberLoad(world, result);
   for (const [user, session] of result.sessions) world.sessions.set(user, session);
   for (const a of [
-    ...loadAttachments(result, world.store.stats()),
+    ...loadAttachments(result, world.hybridStore.stats()),
     ...timeSeriesAttachments(result),
   ])
     world.attach(a.body, { mediaType: a.mediaType, fileName: a.fileName });
@@ -67,7 +72,7 @@ Then("no request failed", function (this: SessionWorld) {
 Then(
   "at least {int} % of the cache lookups found the session",
   function (this: SessionWorld, percent: number) {
-    expect(hitRatio(this.store.stats()) * 100, "cache hit ratio %").to.be.at.least(percent);
+    expect(hitRatio(this.hybridStore.stats()) * 100, "cache hit ratio %").to.be.at.least(percent);
   },
 );
 

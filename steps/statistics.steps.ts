@@ -3,8 +3,8 @@ import { expect } from "chai";
 import type { StoreCounters, StoreName } from "../store";
 import type { SessionWorld } from "../support/world";
 
-Then("the statistics show:", function (this: SessionWorld, table: DataTable) {
-  const stats = this.store.stats();
+Then("the statistics show:", async function (this: SessionWorld, table: DataTable) {
+  const stats = await this.store.stats();
   for (const row of table.hashes()) {
     const { store, ...expected } = row as { store: StoreName } & Record<string, string>;
     const actual = Object.fromEntries(
@@ -16,18 +16,18 @@ Then("the statistics show:", function (this: SessionWorld, table: DataTable) {
   }
 });
 
-Then("DynamoDB was not asked for any session", function (this: SessionWorld) {
-  expect(this.store.stats().dynamodb.reads).to.equal(0);
+Then("DynamoDB was not asked for any session", async function (this: SessionWorld) {
+  expect((await this.store.stats()).dynamodb.reads).to.equal(0);
 });
 
-Then("DynamoDB was read once", function (this: SessionWorld) {
-  expect(this.store.stats().dynamodb.reads).to.equal(1);
+Then("DynamoDB was read once", async function (this: SessionWorld) {
+  expect((await this.store.stats()).dynamodb.reads).to.equal(1);
 });
 
 Then(
   "the statistics report latency percentiles for {int} creates and {int} reads",
-  function (this: SessionWorld, creates: number, reads: number) {
-    const { operations, commands } = this.store.stats();
+  async function (this: SessionWorld, creates: number, reads: number) {
+    const { operations, commands } = await this.store.stats();
     expect([operations.create.count, operations.get.count]).to.deep.equal([creates, reads]);
     for (const summary of [
       operations.create,

@@ -1,6 +1,5 @@
 import { resolve } from "node:path";
 import { After, AfterAll, Before, BeforeAll, Status, setDefaultTimeout } from "@cucumber/cucumber";
-import { HybridSessionStore } from "../store";
 import { attachEnvironment, readEnvFile } from "./env/envFile";
 import { FaultControl } from "./faults/FaultControl";
 import { CacheObserver } from "./observe/CacheObserver";
@@ -50,27 +49,24 @@ Before(
     // Registered first, so it runs last: whatever the scenario broke is mended for the next one.
     this.onStop(() => withDeadline(this.healAll(), 40_000, "healing the scenario's faults"));
     this.namespace = `scenario:${pickle.id.slice(0, 8)}:`;
-    this.store = await withDeadline(
-      HybridSessionStore.connect({
-        ...shared.env.description.storeConfig,
-        keyPrefix: this.namespace,
-      }),
-      10_000,
-      "connecting the session store",
-    );
-    this.onStop(() => withDeadline(this.store.close(), 5000, "closing the session store"));
+    // Last registered, first run: the service stops before the store behind it closes.
+    this.onStop(() => withDeadline(this.hybridStore?.close(), 5000, "closing the session store"));
+    this.onStop(() => withDeadline(this.closeService(), 5000, "stopping the session service"));
+    await withDeadline(this.connect(), 10_000, "connecting the session store");
   },
 );
 
 After(
-  { name: "attach the store statistics, close the store" },
+  // Healing may restart a node the scenario killed: allow for it.
+  { name: "attach the store statistics, close the store", timeout: 60_000 },
   async function (this: SessionWorld, { result }) {
-    if (this.store) {
-      this.attach(statsTable(this.store.stats()), {
+    // The store's own counters (those GET /stats serves): attached even when the service broke.
+    if (this.hybridStore) {
+      this.attach(statsTable(this.hybridStore.stats()), {
         mediaType: "text/csv",
         fileName: "store statistics.csv",
       });
-      this.attach(JSON.stringify(this.store.stats(), null, 2), {
+      this.attach(JSON.stringify(this.hybridStore.stats(), null, 2), {
         mediaType: "application/json",
         fileName: "store statistics.json",
       });

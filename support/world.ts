@@ -9,6 +9,8 @@ import {
   newSessionId,
   type Session,
 } from "../store";
+import { HttpDriver } from "./drivers/HttpDriver";
+import type { SessionDriver } from "./drivers/SessionDriver";
 import type { Environment } from "./env/Environment";
 import { writeEnvFile } from "./env/envFile";
 import { eventually } from "./eventually";
@@ -24,6 +26,11 @@ export interface SessionWorldParameters {
   profile: string;
   /** The environment description to attach to, relative to the working directory. */
   envFile: string;
+  /**
+   * How scenarios reach the store: "in-process" calls it, "http" goes through the session service
+   * (run in this process over the same store). Default: "in-process".
+   */
+  driver?: "in-process" | "http";
 }
 
 /** What one worker shares between scenarios: the environment and the observers. */
@@ -40,7 +47,12 @@ type Stop = () => unknown;
 /** The state of one scenario: its own store, key namespace, users and last outcomes. */
 export class SessionWorld extends World<SessionWorldParameters> {
   shared!: SharedResources;
-  store!: HybridSessionStore;
+  /** What the steps act through: the store itself, or its HTTP service (worldParameters.driver). */
+  store!: SessionDriver;
+  /** The store library behind `store`, in this process: for what only it offers (resetStats). */
+  hybridStore!: HybridSessionStore;
+  /** The service `store` talks to, when scenarios run through HTTP. */
+  private service: HttpDriver | undefined;
   /** Prefix of every cache key this scenario's store writes. */
   namespace = "";
   /** Sessions by user ("the user", "user 1", ...), as the store last returned them. */
@@ -152,14 +164,36 @@ export class SessionWorld extends World<SessionWorldParameters> {
     return session;
   }
 
-  /** Replaces the scenario's store with one built with these settings on top of the environment's. */
-  async reconnect(overrides: Partial<HybridSessionStoreConfig>): Promise<void> {
-    await this.store.close();
-    this.store = await HybridSessionStore.connect({
+  /**
+   * Connects the scenario's store with these settings on top of the environment's and, with the
+   * http driver, starts the service over it.
+   */
+  async connect(overrides: Partial<HybridSessionStoreConfig> = {}): Promise<void> {
+    const storeConfig = {
       ...this.shared.env.description.storeConfig,
       keyPrefix: this.namespace,
       ...overrides,
-    });
+    };
+    this.hybridStore = await HybridSessionStore.connect(storeConfig);
+    this.store = this.hybridStore;
+    if (this.parameters.driver === "http") {
+      this.service = await HttpDriver.start(this.hybridStore, { storeConfig });
+      this.store = this.service;
+    }
+  }
+
+  /** Stops the service, if one runs; the store stays open. */
+  async closeService(): Promise<void> {
+    const service = this.service;
+    this.service = undefined;
+    await service?.close();
+  }
+
+  /** Replaces the scenario's store (and service) with one built with these settings. */
+  async reconnect(overrides: Partial<HybridSessionStoreConfig>): Promise<void> {
+    await this.closeService();
+    await this.hybridStore.close();
+    await this.connect(overrides);
   }
 
   /** The fault proxy; fails the step clearly where the environment has none. */
