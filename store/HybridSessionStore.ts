@@ -145,17 +145,35 @@ export class HybridSessionStore {
 
   /** The live session with this id, or null. Cache first; DynamoDB (and a cache restore) on a miss. */
   get(id: string): Promise<Session | null> {
-    return this.timed("get", async () => {
+    // Written as one promise chain, not async/await: a cache hit is the hottest path of all, and
+    // each awaited layer costs more than the bookkeeping it wraps.
+    if (this.closed) return Promise.reject(new StoreClosedError());
+    const started = performance.now();
+    const finish = (): void => this.counters.recordOperation("get", performance.now() - started);
+    let read: Promise<Session | null>;
+    try {
       assertSessionId(id);
-      if (this.repairs.needs(id)) {
-        return this.flights.run(id, () => this.loadFromDurable(id, "repair"));
-      }
-      const cached = await this.lookupCache(id);
-      if (cached.state === "hit") return cached.session;
-      if (cached.state === "error") this.counters.count("cache", "fallbacks");
-      const reason = cached.state === "error" ? "cache-failed" : "miss";
-      return this.flights.run(id, () => this.loadFromDurable(id, reason));
-    });
+      read = this.repairs.needs(id)
+        ? this.flights.run(id, () => this.loadFromDurable(id, "repair"))
+        : this.lookupCache(id).then((cached) => {
+            if (cached.state === "hit") return cached.session;
+            if (cached.state === "error") this.counters.count("cache", "fallbacks");
+            const reason = cached.state === "error" ? "cache-failed" : "miss";
+            return this.flights.run(id, () => this.loadFromDurable(id, reason));
+          });
+    } catch (error) {
+      read = Promise.reject(error);
+    }
+    return read.then(
+      (session) => {
+        finish();
+        return session;
+      },
+      (error: unknown) => {
+        finish();
+        throw error;
+      },
+    );
   }
 
   /** Replaces the data of a live session, keeping its expiry. Throws SessionNotFoundError if none. */
@@ -294,22 +312,22 @@ export class HybridSessionStore {
     }
   }
 
-  private async lookupCache(id: string): Promise<CacheLookup> {
+  private lookupCache(id: string): Promise<CacheLookup> {
     this.counters.count("cache", "reads");
-    let payload: string | null;
-    try {
-      payload = await this.cache.get(this.key(id));
-    } catch (error) {
-      return { state: "error", error };
-    }
-    if (payload === null) {
-      this.counters.count("cache", "misses");
-      return { state: "miss" };
-    }
-    this.counters.count("cache", "hits");
-    const session = decodePayload(payload, "cache");
-    // The cache expires entries by its own clock; never hand out what our clock says has expired.
-    return { state: "hit", session: session && session.expiresAt > nowSeconds() ? session : null };
+    return this.cache.get(this.key(id)).then(
+      (payload): CacheLookup => {
+        if (payload === null) {
+          this.counters.count("cache", "misses");
+          return { state: "miss" };
+        }
+        this.counters.count("cache", "hits");
+        const session = decodePayload(payload, "cache");
+        // The cache expires entries by its own clock; never hand out what our clock says has expired.
+        const live = session && session.expiresAt > nowSeconds() ? session : null;
+        return { state: "hit", session: live };
+      },
+      (error: unknown): CacheLookup => ({ state: "error", error }),
+    );
   }
 
   private async loadFromDurable(id: string, reason: DurableReadReason): Promise<Session | null> {

@@ -76,7 +76,7 @@ export class ValkeyCache {
   }
 
   get(key: string): Promise<string | null> {
-    return this.command("get", async (c) => (await c.get(key)) as string | null);
+    return this.command("get", (c) => c.get(key) as Promise<string | null>);
   }
 
   /** Writes the payload unless the cache holds a newer one; true when written. */
