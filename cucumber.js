@@ -30,6 +30,8 @@ const common = {
 
 const local = {
   ...common,
+  // @http scenarios talk to the HTTP service itself: they run in the local-http profile.
+  tags: "not @http",
   worldParameters: { profile: "local", envFile: ENV_FILE, driver: "in-process" },
   format: ["progress", ["allure-cucumberjs/reporter", "reports/allure-reporter.log"]],
   formatOptions: { resultsDir: "allure-results", environmentInfo: environmentInfo("local") },
@@ -52,7 +54,7 @@ module.exports = {
   // DynamoDB is reached without a fault proxy (TLS), so scenarios that need either are @local-only.
   aws: {
     ...common,
-    tags: "not @local-only",
+    tags: "not @local-only and not @http",
     worldParameters: { profile: "aws", envFile: AWS_ENV_FILE },
     format: ["progress", ["allure-cucumberjs/reporter", "reports/allure-reporter.log"]],
     formatOptions: {

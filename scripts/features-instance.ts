@@ -67,7 +67,7 @@ const envFile = resolve(root, AWS_ENV_FILE);
 const log = (line: string) => console.log(`features: ${line}`);
 
 if (require.main === module) {
-  void runSuite(root, ["--profile", "aws", ...process.argv.slice(2)], log, async () => {
+  void runSuite(root, [["--profile", "aws", ...process.argv.slice(2)]], log, async () => {
     const env = await AwsEnvironment.attach(awsOptionsFromEnv(process.env));
     const { valkey, dynamodb, toxiproxy } = env.description;
     log(

@@ -15,7 +15,13 @@ import {
 const root = resolve(__dirname, "..");
 const log = (line: string) => console.log(`features: ${line}`);
 
-void runSuite(root, process.argv.slice(2), log, async () => {
+// `--every-driver` (used by npm test) runs the scenarios in-process, then through the HTTP service.
+const args = process.argv.slice(2).filter((arg) => arg !== "--every-driver");
+const runs = process.argv.includes("--every-driver")
+  ? [args, [...args, "--profile", "local-http"]]
+  : [args];
+
+void runSuite(root, runs, log, async () => {
   const t0 = performance.now();
   const { env, started } = await ensureLocalEnvironment(root, log, {
     toxiproxyUrl: process.env.TOXIPROXY_URL,

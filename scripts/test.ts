@@ -1,6 +1,7 @@
 /**
  * npm test (after setup and lint): the unit and integration tests with node's test runner, then the
- * scenario suite, all against one local environment started here (or the one already running).
+ * scenario suite in-process and again through the HTTP service, all against one local environment
+ * started here (or the one already running).
  * Prints node's test summary, then the features run, whose last line is `features: N passed, N failed`.
  */
 import "./entry";
@@ -44,6 +45,7 @@ async function main(): Promise<number> {
       "-r",
       "ts-node/register",
       join(root, "scripts", "features.ts"),
+      "--every-driver",
     ]);
     return unit !== 0 ? unit : features;
   } finally {

@@ -10,13 +10,14 @@ export interface SuiteEnvironment {
 }
 
 /**
- * The whole of a features run: attaches to (or starts) an environment, runs cucumber with `args`,
- * says if a server broke meanwhile, stops the environment (on SIGINT/SIGTERM too) and prints
- * `features: N passed, N failed` last. Resolves to the process's exit code.
+ * The whole of a features run: attaches to (or starts) an environment, runs cucumber once per
+ * argument list in `runs` (e.g. two profiles), says if a server broke meanwhile, stops the
+ * environment (on SIGINT/SIGTERM too) and prints one `features: N passed, N failed` line for all
+ * the runs, last. Resolves to the process's exit code.
  */
 export async function runSuite(
   root: string,
-  args: string[],
+  runs: string[][],
   log: (line: string) => void,
   attach: () => Promise<SuiteEnvironment>,
 ): Promise<number> {
@@ -33,7 +34,11 @@ export async function runSuite(
   }
   try {
     env = await attach();
-    const run = await runCucumber(root, args, log);
+    const results: CucumberRun[] = [];
+    for (const [i, args] of runs.entries()) {
+      results.push(await runCucumber(root, args, log, { clearResults: i === 0 }));
+    }
+    const run = combined(results);
     try {
       await env.checkHealth();
     } catch (error) {
@@ -69,9 +74,10 @@ export async function runCucumber(
   root: string,
   args: string[],
   log: (line: string) => void,
+  { clearResults = true }: { clearResults?: boolean } = {},
 ): Promise<CucumberRun> {
   const messagesFile = join(root, "reports", "cucumber-messages.ndjson");
-  rmSync(join(root, "allure-results"), { recursive: true, force: true });
+  if (clearResults) rmSync(join(root, "allure-results"), { recursive: true, force: true });
   mkdirSync(join(root, "reports"), { recursive: true });
   rmSync(messagesFile, { force: true });
   const bin = join(root, "node_modules", ".bin", "cucumber-js");
@@ -89,6 +95,22 @@ export async function runCucumber(
     log("cucumber wrote no results");
   }
   return { code, counts };
+}
+
+/** Several runs as one: counts added up, the worst exit code. */
+function combined(runs: CucumberRun[]): CucumberRun {
+  return runs.reduce(
+    (all, run) => ({
+      code: all.code !== 0 ? all.code : run.code,
+      counts: {
+        passed: all.counts.passed + run.counts.passed,
+        failed:
+          all.counts.failed + (run.code !== 0 && run.counts.failed === 0 ? 1 : run.counts.failed),
+        skipped: all.counts.skipped + run.counts.skipped,
+      },
+    }),
+    { code: 0, counts: { passed: 0, failed: 0, skipped: 0 } },
+  );
 }
 
 /**

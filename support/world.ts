@@ -71,6 +71,8 @@ export class SessionWorld extends World<SessionWorldParameters> {
   intendedId: string | undefined;
   /** Every store operation of the scenario and every fault, for the history checker. */
   readonly history = new History();
+  /** The last answer of the HTTP service to a raw request, with how long it took. */
+  httpAnswer: { status: number; body: string; ms: number } | undefined;
   /** Operations that failed in the last churn. */
   churnFailures = 0;
   /** Valkey nodes this scenario killed, to bring back when its faults heal. */
@@ -194,6 +196,19 @@ export class SessionWorld extends World<SessionWorldParameters> {
     await this.closeService();
     await this.hybridStore.close();
     await this.connect(overrides);
+  }
+
+  answer(): { status: number; body: string; ms: number } {
+    if (!this.httpAnswer) throw new Error("no request was sent to the service in this scenario");
+    return this.httpAnswer;
+  }
+
+  /** The session service's base URL; only the local-http profile runs one. */
+  get serviceUrl(): string {
+    if (!(this.store instanceof HttpDriver)) {
+      throw new Error("this scenario talks to the HTTP service: run it with --profile local-http");
+    }
+    return this.store.baseUrl;
   }
 
   /** The fault proxy; fails the step clearly where the environment has none. */

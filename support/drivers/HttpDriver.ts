@@ -21,7 +21,8 @@ export class HttpDriver implements SessionDriver {
   private constructor(
     private readonly service: FastifyInstance,
     private readonly store: HybridSessionStore,
-    private readonly baseUrl: string,
+    /** Where the service listens, e.g. "http://127.0.0.1:40123". */
+    readonly baseUrl: string,
   ) {}
 
   /** Builds the service over `store` and starts it listening; `close()` stops it (not the store). */
