@@ -8,7 +8,7 @@ import { Toxiproxy } from "toxiproxy-node-client";
 import { DEFAULT_REGION, type DynamoDbConfig, type NodeAddress, SESSION_TABLE } from "../../store";
 import { withDeadline } from "../withDeadline";
 import type { Environment, EnvironmentDescription, ValkeyNodeDescription } from "./Environment";
-import { addressMapOf, type ProxyDescription, versionOf } from "./FaultProxy";
+import { addressMapOf, type ProxyDescription, proxiedSeeds, versionOf } from "./FaultProxy";
 import { respCommand } from "./resp";
 import { clusterNodes } from "./ValkeyCluster";
 
@@ -118,8 +118,11 @@ export class AwsEnvironment implements Environment {
         toxiproxy: { url: options.toxiproxyUrl, version, server: "external", proxies },
         storeConfig: {
           valkey: {
-            // Announced addresses, all in the map: even the first connection goes through a proxy.
-            addresses: nodes.map(({ host, port }) => ({ host, port })),
+            // The proxies' own addresses: the store is never given a node's real address.
+            addresses: proxiedSeeds(
+              nodes.map(({ host, port }) => ({ host, port })),
+              proxies,
+            ),
             addressMap: addressMapOf(proxies),
           },
           dynamodb: {

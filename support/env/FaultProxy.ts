@@ -131,3 +131,21 @@ export function addressMapOf(proxies: ProxyDescription[]): Record<string, string
     proxies.filter((p) => p.store === "valkey").map((p) => [p.upstream, p.listen]),
   );
 }
+
+/**
+ * Seed addresses for a store behind the proxies: the proxies' own addresses. GLIDE may reconnect
+ * to a configured seed without asking its addressResolver (a CI run caught one such connection
+ * going around the proxy), so the store is never given a real node address to begin with.
+ */
+export function proxiedSeeds(
+  seeds: { host: string; port: number }[],
+  proxies: ProxyDescription[],
+): { host: string; port: number }[] {
+  const map = addressMapOf(proxies);
+  return seeds.map(({ host, port }) => {
+    const listen = map[`${host}:${port}`];
+    if (!listen) return { host, port };
+    const at = listen.lastIndexOf(":");
+    return { host: listen.slice(0, at), port: Number(listen.slice(at + 1)) };
+  });
+}

@@ -13,6 +13,7 @@ import type { Environment, EnvironmentDescription, ValkeyNodeDescription } from 
 import {
   addressMapOf,
   type ProxyDescription,
+  proxiedSeeds,
   startFaultProxy,
   TOXIPROXY_MARKER,
 } from "./FaultProxy";
@@ -126,7 +127,7 @@ export class LocalEnvironment implements Environment {
         },
         toxiproxy,
         storeConfig: {
-          valkey: { addresses: seeds, addressMap: addressMapOf(proxies) },
+          valkey: { addresses: proxiedSeeds(seeds, proxies), addressMap: addressMapOf(proxies) },
           dynamodb: {
             endpoint: `http://${host}:${DYNAMODB_PROXY_PORT}`,
             region: LOCAL_REGION,
