@@ -4,7 +4,7 @@
  */
 import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { GlideClusterClient } from "@valkey/valkey-glide";
-import type { HybridSessionStoreConfig, StoreName } from "../store";
+import { addressResolverOf, type HybridSessionStoreConfig, type StoreName } from "../store";
 import { resolveConfig } from "../store/config";
 
 export type StoreState = "up" | "down";
@@ -144,19 +144,4 @@ export class HealthProbe {
     );
     return connecting;
   }
-}
-
-/** The store's address translation (`addressMap`, then `addressResolver`) as one function. */
-function addressResolverOf(
-  config: HybridSessionStoreConfig["valkey"],
-): ((host: string, port: number) => [string, number]) | undefined {
-  const { addressMap, addressResolver } = config;
-  if (!addressMap) return addressResolver;
-  return (host, port) => {
-    const to = addressMap[`${host}:${port}`];
-    const at = to?.lastIndexOf(":") ?? -1;
-    const mapped: [string, number] =
-      to && at > 0 ? [to.slice(0, at), Number(to.slice(at + 1))] : [host, port];
-    return addressResolver ? addressResolver(...mapped) : mapped;
-  };
 }

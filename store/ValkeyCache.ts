@@ -1,4 +1,5 @@
 import { GlideClusterClient, InfBoundary, Logger, Script } from "@valkey/valkey-glide";
+import { addressResolverOf } from "./addressResolver";
 import { type BreakerState, CircuitBreaker } from "./CircuitBreaker";
 import type { ResolvedConfig } from "./config";
 import { StoreUnavailableError } from "./errors";
@@ -202,7 +203,7 @@ export class ValkeyCache {
     }
     const connecting = GlideClusterClient.createClient({
       addresses: this.config.addresses,
-      addressResolver: this.resolver(),
+      addressResolver: addressResolverOf(this.config),
       requestTimeout: this.config.requestTimeoutMs,
       useTLS: this.config.useTls,
       clientName: this.config.clientName,
@@ -220,20 +221,4 @@ export class ValkeyCache {
     );
     return connecting;
   }
-
-  private resolver(): ((host: string, port: number) => [string, number]) | undefined {
-    const { addressMap, addressResolver } = this.config;
-    if (!addressMap) return addressResolver;
-    const map = new Map<string, [string, number]>();
-    for (const [from, to] of Object.entries(addressMap)) map.set(from, splitAddress(to));
-    return (host, port) => {
-      const mapped = map.get(`${host}:${port}`) ?? [host, port];
-      return addressResolver ? addressResolver(...mapped) : mapped;
-    };
-  }
-}
-
-function splitAddress(address: string): [string, number] {
-  const at = address.lastIndexOf(":");
-  return [address.slice(0, at), Number(address.slice(at + 1))];
 }

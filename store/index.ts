@@ -8,6 +8,7 @@
  * ```
  */
 
+export { addressResolverOf, parseAddress } from "./addressResolver";
 export type { BreakerOptions, BreakerState } from "./CircuitBreaker";
 export type {
   DurableFailurePolicy,

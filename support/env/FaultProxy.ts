@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { Toxiproxy } from "toxiproxy-node-client";
+import { parseAddress } from "../../store";
 import { eventually } from "../eventually";
 import { isListening, isRunning, startServer, tail } from "./processes";
 
@@ -144,8 +145,6 @@ export function proxiedSeeds(
   const map = addressMapOf(proxies);
   return seeds.map(({ host, port }) => {
     const listen = map[`${host}:${port}`];
-    if (!listen) return { host, port };
-    const at = listen.lastIndexOf(":");
-    return { host: listen.slice(0, at), port: Number(listen.slice(at + 1)) };
+    return listen ? parseAddress(listen) : { host, port };
   });
 }
