@@ -454,11 +454,7 @@ export class HybridSessionStore {
   /** The live session as the cache holds it; without DynamoDB nothing else can tell. */
   private async currentFromCache(id: string): Promise<Session | null> {
     const cached = await this.lookupCache(id);
-    if (cached.state === "error") {
-      throw new StoreUnavailableError("both", "neither the cache nor DynamoDB answered", {
-        cause: cached.error,
-      });
-    }
+    if (cached.state === "error") throw this.durableFailure(cached.error, true);
     if (cached.state === "miss") {
       throw new StoreUnavailableError(
         "dynamodb",
@@ -472,9 +468,7 @@ export class HybridSessionStore {
     try {
       return await this.cache.setIfNewer(this.key(id), payload, expiresAt);
     } catch (error) {
-      throw new StoreUnavailableError("both", "neither the cache nor DynamoDB answered", {
-        cause: error,
-      });
+      throw this.durableFailure(error, true);
     }
   }
 
@@ -541,6 +535,7 @@ export class HybridSessionStore {
     return this.maintaining;
   }
 
+  /** DynamoDB failed; if the cache failed too (`cacheFailed`), the error names both. */
   private durableFailure(cause: unknown, cacheFailed: boolean): StoreUnavailableError {
     return cacheFailed
       ? new StoreUnavailableError("both", "neither the cache nor DynamoDB answered", { cause })
