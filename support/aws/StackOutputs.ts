@@ -18,7 +18,8 @@ export interface StackOutputs {
   region: string;
 }
 
-const REQUIRED = [
+/** The stack outputs features:aws reads; the template must declare each (test/infra checks it). */
+export const REQUIRED_OUTPUTS = [
   "ConfigurationEndpointAddress",
   "ConfigurationEndpointPort",
   "TableName",
@@ -73,13 +74,13 @@ export async function readStackOutputs(
   for (const output of described.Outputs ?? []) {
     if (output.OutputKey && output.OutputValue) values.set(output.OutputKey, output.OutputValue);
   }
-  const missing = REQUIRED.filter((key) => !values.has(key));
+  const missing = REQUIRED_OUTPUTS.filter((key) => !values.has(key));
   const port = Number(values.get("ConfigurationEndpointPort"));
   if (!missing.includes("ConfigurationEndpointPort") && !(Number.isInteger(port) && port > 0)) {
     missing.push("ConfigurationEndpointPort");
   }
   if (missing.length > 0) throw new StackOutputMissingError(stackName, missing);
-  const value = (key: (typeof REQUIRED)[number]): string => values.get(key) ?? "";
+  const value = (key: (typeof REQUIRED_OUTPUTS)[number]): string => values.get(key) ?? "";
   return {
     valkeyAddress: value("ConfigurationEndpointAddress"),
     valkeyPort: port,

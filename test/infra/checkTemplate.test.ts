@@ -5,6 +5,7 @@ import { describe, it } from "node:test";
 import { expect } from "chai";
 import { checkTemplate, runCli } from "../../infra/checkTemplate";
 import { SESSION_TABLE } from "../../store/TableSchema";
+import { REQUIRED_OUTPUTS } from "../../support/aws/StackOutputs";
 import { at, props, realTemplate, TEMPLATE_PATH } from "./templateFixture";
 
 const ROOT = join(__dirname, "..", "..");
@@ -16,12 +17,7 @@ describe("the real template", () => {
 
   it("has the outputs other tools read", () => {
     expect(Object.keys(at(realTemplate(), "Outputs"))).to.include.members([
-      "ConfigurationEndpointAddress",
-      "ConfigurationEndpointPort",
-      "TableName",
-      "InstanceId",
-      "ResultsBucket",
-      "Region",
+      ...REQUIRED_OUTPUTS,
       "VpcId",
     ]);
   });
