@@ -62,11 +62,12 @@ After(
   async function (this: SessionWorld, { result }) {
     // The store's own counters (those GET /stats serves): attached even when the service broke.
     if (this.hybridStore) {
-      this.attach(statsTable(this.hybridStore.stats()), {
+      const stats = this.hybridStore.stats();
+      this.attach(statsTable(stats), {
         mediaType: "text/csv",
         fileName: "store statistics.csv",
       });
-      this.attach(JSON.stringify(this.hybridStore.stats(), null, 2), {
+      this.attach(JSON.stringify(stats, null, 2), {
         mediaType: "application/json",
         fileName: "store statistics.json",
       });
