@@ -69,6 +69,10 @@ const OPTIONS = {
   "toxiproxy-url": { type: "string", env: "TOXIPROXY_URL" },
 } as const;
 type OptionName = keyof typeof OPTIONS;
+/** Every environment variable the service and the doctor read. */
+export const CONFIG_VARIABLES: readonly string[] = Object.values(OPTIONS).map(
+  (option) => option.env,
+);
 
 /** Each option's value (flag first, then variable) with the name it was given under. */
 type Settings = Partial<Record<OptionName, { value: string; name: string }>>;

@@ -4,9 +4,17 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { expect } from "chai";
 import { checkTemplate, runCli } from "../../infra/checkTemplate";
+import { CONFIG_VARIABLES } from "../../service/config";
 import { SESSION_TABLE } from "../../store/TableSchema";
 import { REQUIRED_OUTPUTS } from "../../support/aws/StackOutputs";
-import { at, props, realTemplate, TEMPLATE_PATH } from "./templateFixture";
+import {
+  at,
+  filesWrittenByUserData,
+  props,
+  realTemplate,
+  TEMPLATE_PATH,
+  userDataScript,
+} from "./templateFixture";
 
 const ROOT = join(__dirname, "..", "..");
 
@@ -50,13 +58,58 @@ describe("the real template", () => {
   });
 
   it("boots the runner with Node.js 20, git and toxiproxy 2.12.0 on 127.0.0.1:8474, in a few lines", () => {
-    const userData = at(props(realTemplate(), "RunnerInstance"), "UserData")["Fn::Base64"];
-    expect(userData).to.be.a("string");
-    const script = String(userData);
+    const script = userDataScript();
     expect(script.trim().split("\n").length).to.be.at.most(12);
     expect(script).to.match(/dnf install -y nodejs20\b.* git/);
     expect(script).to.contain("releases/download/v2.12.0/toxiproxy-server-linux-amd64");
     expect(script).to.contain("-host 127.0.0.1 -port 8474");
+  });
+
+  describe("the session service on the runner", () => {
+    const files = filesWrittenByUserData();
+    const unit = files["/etc/systemd/system/session-service.service"] ?? "";
+    const envFile = files["/etc/session-service.env"] ?? "";
+    const settings = (text: string) =>
+      text
+        .split("\n")
+        .filter((line) => line.includes("="))
+        .map((line) => line.slice(0, line.indexOf("=")));
+
+    it("is a systemd unit enabled at first boot, started once its code is installed", () => {
+      expect(unit).to.contain("ConditionPathExists=/opt/session-service/current/package.json");
+      expect(unit).to.contain("WorkingDirectory=/opt/session-service/current");
+      expect(unit).to.contain("EnvironmentFile=/etc/session-service.env");
+      expect(unit).to.match(/^Restart=on-failure$/m);
+      expect(unit).to.match(/^DynamicUser=yes$/m);
+      expect(userDataScript()).to.match(/systemctl enable --now .*\bsession-service\.service/);
+    });
+
+    it("runs exactly what `npm run serve` runs", () => {
+      const serve = (
+        JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+          scripts: Record<string, string>;
+        }
+      ).scripts.serve;
+      expect(unit).to.contain(`ExecStart=/usr/bin/env ${serve}\n`);
+    });
+
+    it("is configured only with variables the service reads, pointing at the stack's own stores", () => {
+      expect(settings(envFile)).to.have.members([
+        "HSS_VALKEY_ENDPOINT",
+        "HSS_DYNAMODB_REGION",
+        "HSS_TABLE",
+        "TOXIPROXY_URL",
+        "PORT",
+        "HOST",
+      ]);
+      for (const name of settings(envFile)) expect(CONFIG_VARIABLES).to.include(name);
+      expect(envFile).to.contain(
+        `HSS_VALKEY_ENDPOINT=\${ValkeyReplicationGroup.ConfigurationEndPoint.Address}:\${ValkeyReplicationGroup.ConfigurationEndPoint.Port}\n`,
+      );
+      expect(envFile).to.contain(`HSS_TABLE=\${SessionTable}\n`);
+      // Port 8000 on loopback only: the security group has no inbound rule; reach it over SSM.
+      expect(envFile).to.contain("PORT=8000\nHOST=127.0.0.1\n");
+    });
   });
 
   it("administers the runner through SSM Session Manager", () => {

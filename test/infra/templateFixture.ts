@@ -49,3 +49,27 @@ export function props(root: JsonObject, resource: string): JsonObject {
 function isMapping(value: Json | undefined): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
+
+/** The runner's first-boot script: the Fn::Sub text inside UserData's Fn::Base64. */
+export function userDataScript(): string {
+  const base64 = at(props(realTemplate(), "RunnerInstance"), "UserData")["Fn::Base64"];
+  const script = isMapping(base64) ? base64["Fn::Sub"] : undefined;
+  if (typeof script !== "string")
+    throw new Error("UserData is not Fn::Base64 of an Fn::Sub string");
+  return script;
+}
+
+/**
+ * The files the first-boot script writes with `printf '%s\n' 'line' ... > path`, by path, each
+ * as the text printf produces.
+ */
+export function filesWrittenByUserData(): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const line of userDataScript().split("\n")) {
+    const written = /^printf '%s\\n' (.*) > (\S+)$/.exec(line.trim());
+    if (!written?.[1] || !written[2]) continue;
+    const words = [...written[1].matchAll(/'([^']*)'/g)].map((word) => word[1]);
+    files[written[2]] = words.map((word) => `${word}\n`).join("");
+  }
+  return files;
+}
