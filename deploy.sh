@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Deploys the hybrid session store stack (infra/elasticache-valkey-stack.yaml), prints its outputs
-# and hourly cost, and uploads the scenario suite for `npm run features:aws`.
+# and hourly cost, uploads the scenario suite for `npm run features:aws`, and installs it on the
+# stack's instance as the session service (systemd unit session-service, port 8000 on loopback).
 # Idempotent: it describes what exists, then creates, updates, recovers or refuses.
 # Environment: AWS_REGION / AWS_DEFAULT_REGION (default ap-northeast-1), STACK_NAME (default
 # hybrid-session-store), PROJECT_NAME, TABLE_NAME, INSTANCE_TYPE, CACHE_NODE_TYPE,
 # CREATE_DYNAMODB_ENDPOINT (template parameters), STACK_WAIT_TIMEOUT_SECONDS (default 2700),
-# POLL_INTERVAL_SECONDS (default 30).
+# SERVICE_INSTALL_TIMEOUT_SECONDS (default 1800), POLL_INTERVAL_SECONDS (default 30).
 # Written for bash 3.2 (macOS) and later.
 set -euo pipefail
 
@@ -30,6 +31,8 @@ source "$ROOT/support/aws/stack.sh"
 TEMPLATE="$ROOT/infra/elasticache-valkey-stack.yaml"
 TABLE_NAME="${TABLE_NAME:-session-store}"
 SUITE_KEY="suite/suite.tar.gz"
+# Waiting for the instance's SSM agent, its first boot and `npm ci` there.
+SERVICE_INSTALL_TIMEOUT_SECONDS="${SERVICE_INSTALL_TIMEOUT_SECONDS:-1800}"
 # CloudFormation accepts at most 51,200 bytes in --template-body; larger needs an S3 template URL.
 TEMPLATE_BODY_LIMIT_BYTES=51200
 
@@ -216,12 +219,71 @@ upload_suite() {
   echo "Uploaded the suite ($revision) to s3://$bucket/$SUITE_KEY."
 }
 
+# Prints a status of the command on the instance; an invocation SSM does not list yet is Pending.
+command_status() {
+  if aws ssm get-command-invocation --region "$REGION" --command-id "$1" --instance-id "$2" \
+    --query Status --output text 2>"$WORK/invocation.err"; then
+    return 0
+  fi
+  grep -q InvocationDoesNotExist "$WORK/invocation.err" ||
+    fail "cannot follow command $1 on $2: $(cat "$WORK/invocation.err")"
+  echo Pending
+}
+
+# Runs infra/install-session-service.sh from the uploaded suite on the instance, as root over SSM,
+# and prints what it printed. The first boot may still be running: the script waits for it.
+install_session_service() {
+  local bucket=$1 instance=$2 deadline=$((SECONDS + SERVICE_INSTALL_TIMEOUT_SECONDS)) ping status
+  echo
+  echo "Installing the session service on $instance (npm ci there takes a few minutes)..."
+  while :; do
+    ping=$(aws ssm describe-instance-information --region "$REGION" \
+      --filters "Key=InstanceIds,Values=$instance" \
+      --query 'InstanceInformationList[0].PingStatus' --output text)
+    [[ "$ping" == Online ]] && break
+    if ((SECONDS >= deadline)); then
+      fail "the SSM agent of $instance is not online after ${SERVICE_INSTALL_TIMEOUT_SECONDS}s (ping status: $ping); the stack is up. Check the instance in the EC2 console, then run ./deploy.sh again."
+    fi
+    echo "  ... waiting for the SSM agent of $instance ($ping)"
+    sleep "$POLL_INTERVAL_SECONDS"
+  done
+  local dir=/var/tmp/session-service-install
+  printf '{"executionTimeout":["%s"],"commands":["%s","%s","%s","%s","%s"]}\n' \
+    "$SERVICE_INSTALL_TIMEOUT_SECONDS" "set -eu" "rm -rf $dir && mkdir -p $dir && cd $dir" \
+    "aws s3 cp --region $REGION --only-show-errors s3://$bucket/$SUITE_KEY suite.tar.gz" \
+    "tar -xzf suite.tar.gz infra/install-session-service.sh" \
+    "bash infra/install-session-service.sh suite.tar.gz" >"$WORK/install.json"
+  local command_id
+  command_id=$(aws ssm send-command --region "$REGION" --instance-ids "$instance" \
+    --document-name AWS-RunShellScript --comment "$STACK_NAME: install the session service" \
+    --parameters "file://$WORK/install.json" --query Command.CommandId --output text) ||
+    fail "could not send the install command to $instance."
+  while :; do
+    status=$(command_status "$command_id" "$instance")
+    case "$status" in Pending | InProgress | Delayed) ;; *) break ;; esac
+    if ((SECONDS >= deadline)); then
+      fail "installing the session service is still $status after ${SERVICE_INSTALL_TIMEOUT_SECONDS}s; follow it: aws ssm get-command-invocation --region $REGION --command-id $command_id --instance-id $instance"
+    fi
+    sleep "$POLL_INTERVAL_SECONDS"
+  done
+  aws ssm get-command-invocation --region "$REGION" --command-id "$command_id" --instance-id "$instance" \
+    --query StandardOutputContent --output text | sed 's/^/  /'
+  if [[ "$status" != Success ]]; then
+    aws ssm get-command-invocation --region "$REGION" --command-id "$command_id" --instance-id "$instance" \
+      --query StandardErrorContent --output text | sed 's/^/  /' >&2
+    fail "installing the session service on $instance ended $status (its output is above); the stack is up. Fix the cause and run ./deploy.sh again."
+  fi
+}
+
 check_prerequisites
 deploy
 print_outputs
 print_cost_estimate
 results_bucket=$(stack_output ResultsBucket)
 upload_suite "$results_bucket"
+install_session_service "$results_bucket" "$(stack_output InstanceId)"
 echo
+echo "The session service listens on 127.0.0.1:8000 on the instance; reach it from here with"
+echo "  aws ssm start-session --region $REGION --target $(stack_output InstanceId) --document-name AWS-StartPortForwardingSession --parameters portNumber=8000,localPortNumber=8000"
 echo "Run the scenarios on the stack's instance: npm run features:aws"
 echo "Everything costs money until you remove it: ./teardown.sh (region $REGION, stack $STACK_NAME)"

@@ -1,3 +1,4 @@
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
@@ -6,11 +7,15 @@ import {
   deployedAccount,
   emptyAccount,
   emptyDir,
+  INSTALL_OUTPUT,
   makeCheckout,
+  OUTPUTS,
   operations,
   option,
+  REPO_ROOT,
   removeTemporaryDirs,
   runScript,
+  type ScriptRun,
   tarEntries,
 } from "./harness";
 
@@ -226,6 +231,115 @@ describe("deploy.sh", () => {
         expect(ops).not.to.include("s3 cp");
       });
     }
+  });
+
+  describe("installing the session service on the instance", () => {
+    const INSTANCE = OUTPUTS.InstanceId;
+    const sent = (run: ScriptRun) => run.state.ssm?.commands ?? [];
+
+    it("runs the uploaded suite's installer on the stack's instance over SSM, after the upload", () => {
+      const run = runScript(checkout, "deploy.sh", emptyAccount());
+      expect(run.status, run.stderr).to.equal(0);
+      const ops = operations(run);
+      expect(ops.indexOf("ssm send-command")).to.be.greaterThan(ops.indexOf("s3 cp"));
+      expect(sent(run)).to.have.length(1);
+      const [command] = sent(run);
+      expect(command?.instanceIds).to.deep.equal([INSTANCE]);
+      expect(command?.parameters.commands).to.include.members([
+        `aws s3 cp --region ap-northeast-1 --only-show-errors s3://${BUCKET}/suite/suite.tar.gz suite.tar.gz`,
+        "tar -xzf suite.tar.gz infra/install-session-service.sh",
+        "bash infra/install-session-service.sh suite.tar.gz",
+      ]);
+      expect(command?.parameters.executionTimeout).to.deep.equal(["1800"]);
+      // The installer it names is the one in this repository, and deploy.sh packs it.
+      expect(fs.existsSync(path.join(REPO_ROOT, "infra", "install-session-service.sh"))).to.equal(
+        true,
+      );
+      for (const line of INSTALL_OUTPUT.trimEnd().split("\n")) {
+        expect(run.stdout).to.include(`  ${line}\n`);
+      }
+      expect(run.stdout).to.include(
+        `aws ssm start-session --region ap-northeast-1 --target ${INSTANCE} --document-name AWS-StartPortForwardingSession --parameters portNumber=8000,localPortNumber=8000`,
+      );
+    });
+
+    it("waits for the instance's SSM agent to come online, and for SSM to list the command", () => {
+      const run = runScript(
+        checkout,
+        "deploy.sh",
+        emptyAccount({
+          ssm: {
+            pingStatuses: ["None", "ConnectionLost", "Online"],
+            invocation: {
+              statuses: ["NotListedYet", "Pending", "InProgress", "Success"],
+              stdout: INSTALL_OUTPUT,
+              stderr: "",
+            },
+          },
+        }),
+      );
+      expect(run.status, run.stderr).to.equal(0);
+      expect(run.stdout).to.include(`waiting for the SSM agent of ${INSTANCE} (None)`);
+      expect(run.stdout).to.include(`waiting for the SSM agent of ${INSTANCE} (ConnectionLost)`);
+      expect(
+        operations(run).filter((op) => op === "ssm describe-instance-information"),
+      ).to.have.length(3);
+      expect(run.stdout).to.include("answered 200");
+    });
+
+    it("fails with the installer's own words when it fails, saying the stack is up", () => {
+      const run = runScript(
+        checkout,
+        "deploy.sh",
+        emptyAccount({
+          ssm: {
+            invocation: {
+              statuses: ["InProgress", "Failed"],
+              stdout:
+                "Installing release 0123456789ab into /opt/session-service/releases/0123456789ab...\n",
+              stderr:
+                "install-session-service: npm ci failed in /opt/session-service/releases/0123456789ab\n",
+            },
+          },
+        }),
+      );
+      expect(run.status).to.equal(1);
+      expect(run.stdout).to.include("  Installing release 0123456789ab");
+      expect(run.stderr).to.include("  install-session-service: npm ci failed");
+      expect(run.stderr).to.include(
+        `deploy.sh: installing the session service on ${INSTANCE} ended Failed (its output is above); the stack is up.`,
+      );
+    });
+
+    it("gives up at the deadline when the SSM agent never comes online, sending nothing", () => {
+      const run = runScript(
+        checkout,
+        "deploy.sh",
+        emptyAccount({ ssm: { pingStatuses: ["None"] } }),
+        {
+          env: { SERVICE_INSTALL_TIMEOUT_SECONDS: "0" },
+        },
+      );
+      expect(run.status).to.equal(1);
+      expect(run.stderr).to.include(
+        `the SSM agent of ${INSTANCE} is not online after 0s (ping status: None)`,
+      );
+      expect(operations(run)).not.to.include("ssm send-command");
+    });
+
+    it("gives up at the deadline when the install never ends, saying how to follow it", () => {
+      const run = runScript(
+        checkout,
+        "deploy.sh",
+        emptyAccount({ ssm: { invocation: { statuses: ["InProgress"], stdout: "", stderr: "" } } }),
+        { env: { SERVICE_INSTALL_TIMEOUT_SECONDS: "0" } },
+      );
+      expect(run.status).to.equal(1);
+      expect(run.stderr).to.include("installing the session service is still InProgress after 0s");
+      expect(run.stderr).to.include(
+        `aws ssm get-command-invocation --region ap-northeast-1 --command-id cmd-1 --instance-id ${INSTANCE}`,
+      );
+    });
   });
 
   describe("prerequisites", () => {

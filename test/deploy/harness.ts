@@ -57,7 +57,31 @@ export interface FakeState {
   /** EC2 instances the fake knows, by id, with their state name. */
   instances?: Record<string, string>;
   volumes?: string[];
+  ssm?: FakeSsm;
 }
+
+/** Run Command as the fake keeps it (see the ssm handlers in test/deploy/fake-aws/aws). */
+export interface FakeSsm {
+  /** Successive PingStatus answers for the instance ("None": not registered); the last one stays. */
+  pingStatuses?: string[];
+  /** Statuses a sent command goes through, one per status read ("NotListedYet": not found yet). */
+  invocation?: { statuses: string[]; stdout: string; stderr: string };
+  /** What send-command received. */
+  commands?: {
+    id: string;
+    instanceIds: string[];
+    comment?: string;
+    parameters: { commands: string[]; executionTimeout: string[] };
+  }[];
+}
+
+/** What infra/install-session-service.sh prints when it succeeds. */
+export const INSTALL_OUTPUT = [
+  "Installing release 0123456789ab into /opt/session-service/releases/0123456789ab...",
+  'The session service runs release 0123456789ab: http://127.0.0.1:8000/health answered 200 {"status":"ok"}',
+  "doctor: 16 ok or skipped, 0 failed",
+  "",
+].join("\n");
 
 export const BUCKET = "hss-results-123456789012";
 
@@ -88,6 +112,9 @@ export function emptyAccount(overrides: Partial<FakeState> = {}): FakeState {
     outputs: OUTPUTS,
     resources: RESOURCES,
     buckets: { [BUCKET]: { objects: [] } },
+    ssm: {
+      invocation: { statuses: ["InProgress", "Success"], stdout: INSTALL_OUTPUT, stderr: "" },
+    },
     ...overrides,
   };
 }
