@@ -69,16 +69,26 @@ function infoField(info: string, field: string): string | undefined {
 interface Discovery {
   /** The first node that answered, used for cluster-wide questions. */
   seed?: NodeAddress;
+  /** The cluster's nodes: those the env file lists and every node the cluster reports. */
   nodes: NodeAddress[];
   roles: Map<string, "primary" | "replica">;
+  /** Seeds that are a fault proxy's address (storeConfig's addressMap), with the node behind each. */
+  proxies: Map<string, { proxy: NodeAddress; node: string }>;
   error?: string;
 }
 
 /** The nodes to check: those the env file lists, the seeds, and every node the cluster reports. */
 async function discover(target: StoreTarget, timeoutMs: number): Promise<Discovery> {
+  const behind = new Map<string, string>();
+  for (const [node, proxy] of Object.entries(target.storeConfig.valkey.addressMap ?? {}))
+    behind.set(proxy, node);
   const known = new Map<string, NodeAddress>();
-  for (const n of [...(target.valkeyNodes ?? []), ...target.storeConfig.valkey.addresses])
-    known.set(address(n), { host: n.host, port: n.port });
+  const proxies = new Map<string, { proxy: NodeAddress; node: string }>();
+  for (const n of [...(target.valkeyNodes ?? []), ...target.storeConfig.valkey.addresses]) {
+    const node = behind.get(address(n));
+    if (node === undefined) known.set(address(n), { host: n.host, port: n.port });
+    else proxies.set(address(n), { proxy: { host: n.host, port: n.port }, node });
+  }
   const roles = new Map<string, "primary" | "replica">();
   const errors: string[] = [];
   for (const seed of target.storeConfig.valkey.addresses) {
@@ -92,12 +102,17 @@ async function discover(target: StoreTarget, timeoutMs: number): Promise<Discove
         known.set(address(n), { host: n.host, port: n.port });
         roles.set(address(n), n.role);
       }
-      return { seed, nodes: [...known.values()], roles };
+      return { seed, nodes: [...known.values()], roles, proxies };
     } catch (error) {
       errors.push(`${address(seed)}: ${reason(error)}`);
     }
   }
-  return { nodes: [...known.values()], roles, error: `no seed answers (${errors.join("; ")})` };
+  return {
+    nodes: [...known.values()],
+    roles,
+    proxies,
+    error: `no seed answers (${errors.join("; ")})`,
+  };
 }
 
 function valkeyChecks(
@@ -105,15 +120,27 @@ function valkeyChecks(
   timeoutMs: number,
   options: Required<DoctorOptions>,
 ): Promise<CheckResult>[] {
-  const nodeChecks = found.nodes.map((n) =>
-    check(`valkey node ${address(n)} reachable`, timeoutMs, async () => {
+  const ping = (name: string, n: NodeAddress, describe: () => string) =>
+    check(name, timeoutMs, async () => {
       const started = performance.now();
       const pong = await respCommand(n.host, n.port, ["PING"], timeoutMs);
       if (pong !== "PONG") throw new Error(`answered ${JSON.stringify(pong)} to PING`);
-      const role = found.roles.get(address(n)) ?? "not in the cluster's healthy node list";
-      return `PONG in ${(performance.now() - started).toFixed(1)} ms (${role})`;
-    }),
-  );
+      return `PONG in ${(performance.now() - started).toFixed(1)} ms (${describe()})`;
+    });
+  const roleOf = (node: string) =>
+    found.roles.get(node) ?? "not in the cluster's healthy node list";
+  const nodeChecks = [
+    ...found.nodes.map((n) =>
+      ping(`valkey node ${address(n)} reachable`, n, () => roleOf(address(n))),
+    ),
+    ...[...found.proxies.values()].map(({ proxy, node }) =>
+      ping(
+        `valkey seed ${address(proxy)} reachable`,
+        proxy,
+        () => `fault proxy for ${node}, ${roleOf(node)}`,
+      ),
+    ),
+  ];
   const seed = found.seed;
   const unreachable = async (): Promise<string> => {
     throw new Error(found.error ?? "no Valkey node answers");

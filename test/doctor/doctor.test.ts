@@ -72,6 +72,18 @@ describe("npm run doctor", () => {
       "dynamodb TTL enabled on session-store.expires_at",
       `fault proxy reachable at ${toxiproxyUrl}`,
     ]);
+    // The store's seeds are the proxies' addresses: checked as seeds, named with the node behind.
+    const proxied = Object.entries(target.storeConfig.valkey.addressMap ?? {});
+    expect(proxied).to.have.length(env.description.valkey.nodes.length);
+    for (const seed of target.storeConfig.valkey.addresses) {
+      const seedAddress = `${seed.host}:${seed.port}`;
+      const node = proxied.find(([, proxy]) => proxy === seedAddress)?.[0];
+      expect(names).not.to.include(`valkey node ${seedAddress} reachable`);
+      const line = results.find((r) => r.name === `valkey seed ${seedAddress} reachable`);
+      expect(line?.detail).to.match(
+        new RegExp(`\\(fault proxy for ${node}, (primary|replica)\\)$`),
+      );
+    }
     expect(exitCodeOf(results)).to.equal(0);
   });
 
