@@ -281,9 +281,10 @@ print_outputs
 print_cost_estimate
 results_bucket=$(stack_output ResultsBucket)
 upload_suite "$results_bucket"
-install_session_service "$results_bucket" "$(stack_output InstanceId)"
+instance_id=$(stack_output InstanceId)
+install_session_service "$results_bucket" "$instance_id"
 echo
 echo "The session service listens on 127.0.0.1:8000 on the instance; reach it from here with"
-echo "  aws ssm start-session --region $REGION --target $(stack_output InstanceId) --document-name AWS-StartPortForwardingSession --parameters portNumber=8000,localPortNumber=8000"
+echo "  aws ssm start-session --region $REGION --target $instance_id --document-name AWS-StartPortForwardingSession --parameters portNumber=8000,localPortNumber=8000"
 echo "Run the scenarios on the stack's instance: npm run features:aws"
 echo "Everything costs money until you remove it: ./teardown.sh (region $REGION, stack $STACK_NAME)"

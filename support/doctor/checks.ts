@@ -72,8 +72,11 @@ interface Discovery {
   /** The cluster's nodes: those the env file lists and every node the cluster reports. */
   nodes: NodeAddress[];
   roles: Map<string, "primary" | "replica">;
-  /** Seeds that are a fault proxy's address (storeConfig's addressMap), with the node behind each. */
-  proxies: Map<string, { proxy: NodeAddress; node: string }>;
+  /**
+   * The store's seeds that are not themselves a node of the list above: a fault proxy
+   * (storeConfig's addressMap names the node behind it) or a configuration endpoint.
+   */
+  seeds: { seed: NodeAddress; behind?: string }[];
   error?: string;
 }
 
@@ -83,13 +86,12 @@ async function discover(target: StoreTarget, timeoutMs: number): Promise<Discove
   for (const [node, proxy] of Object.entries(target.storeConfig.valkey.addressMap ?? {}))
     behind.set(proxy, node);
   const known = new Map<string, NodeAddress>();
-  const proxies = new Map<string, { proxy: NodeAddress; node: string }>();
-  for (const n of [...(target.valkeyNodes ?? []), ...target.storeConfig.valkey.addresses]) {
-    const node = behind.get(address(n));
-    if (node === undefined) known.set(address(n), { host: n.host, port: n.port });
-    else proxies.set(address(n), { proxy: { host: n.host, port: n.port }, node });
-  }
+  for (const n of target.valkeyNodes ?? []) known.set(address(n), { host: n.host, port: n.port });
   const roles = new Map<string, "primary" | "replica">();
+  const seedsBesides = (): Discovery["seeds"] =>
+    target.storeConfig.valkey.addresses
+      .filter((seed) => !known.has(address(seed)))
+      .map((seed) => ({ seed, behind: behind.get(address(seed)) }));
   const errors: string[] = [];
   for (const seed of target.storeConfig.valkey.addresses) {
     try {
@@ -102,7 +104,7 @@ async function discover(target: StoreTarget, timeoutMs: number): Promise<Discove
         known.set(address(n), { host: n.host, port: n.port });
         roles.set(address(n), n.role);
       }
-      return { seed, nodes: [...known.values()], roles, proxies };
+      return { seed, nodes: [...known.values()], roles, seeds: seedsBesides() };
     } catch (error) {
       errors.push(`${address(seed)}: ${reason(error)}`);
     }
@@ -110,7 +112,7 @@ async function discover(target: StoreTarget, timeoutMs: number): Promise<Discove
   return {
     nodes: [...known.values()],
     roles,
-    proxies,
+    seeds: seedsBesides(),
     error: `no seed answers (${errors.join("; ")})`,
   };
 }
@@ -133,11 +135,11 @@ function valkeyChecks(
     ...found.nodes.map((n) =>
       ping(`valkey node ${address(n)} reachable`, n, () => roleOf(address(n))),
     ),
-    ...[...found.proxies.values()].map(({ proxy, node }) =>
-      ping(
-        `valkey seed ${address(proxy)} reachable`,
-        proxy,
-        () => `fault proxy for ${node}, ${roleOf(node)}`,
+    ...found.seeds.map(({ seed, behind }) =>
+      ping(`valkey seed ${address(seed)} reachable`, seed, () =>
+        behind === undefined
+          ? "the store's seed, e.g. a configuration endpoint"
+          : `fault proxy for ${behind}, ${roleOf(behind)}`,
       ),
     ),
   ];

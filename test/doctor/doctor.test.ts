@@ -126,7 +126,7 @@ describe("npm run doctor", () => {
       expect(performance.now() - started, "milliseconds").to.be.below(1500);
       const failed = results.filter((r) => r.verdict === "FAIL");
       expect(failed.map((r) => r.name)).to.include.members([
-        `valkey node 127.0.0.1:${valkey.port} reachable`,
+        `valkey seed 127.0.0.1:${valkey.port} reachable`,
         `dynamodb reachable at http://127.0.0.1:${dynamodb.port}`,
       ]);
       expect(failed.length).to.equal(7);
@@ -161,10 +161,10 @@ describe("npm run doctor", () => {
       ok.out,
     ).to.deep.equal([]);
     expect(verdictLines(ok.out)).to.have.length.of.at.least(13);
-
+    const closedSeed = `127.0.0.1:${await closedPort()}`;
     const failing = await doctor({
       HSS_ENV_FILE: ".local-env.json",
-      HSS_VALKEY_ENDPOINT: `127.0.0.1:${await closedPort()}`,
+      HSS_VALKEY_ENDPOINT: closedSeed,
       HSS_DYNAMODB_ENDPOINT: `http://127.0.0.1:${await closedPort()}`,
     });
     expect(failing.code, failing.out).to.equal(1);
@@ -174,5 +174,9 @@ describe("npm run doctor", () => {
       failing.out,
     ).to.have.length(7);
     expect(failing.out).to.match(/doctor: \d+ ok or skipped, 7 failed/);
+    // A seed that is no node of the cluster (on AWS: the configuration endpoint) is named a seed.
+    expect(lines).to.include.members([
+      `FAIL  valkey seed ${closedSeed} reachable: connect ECONNREFUSED ${closedSeed}`,
+    ]);
   });
 });
