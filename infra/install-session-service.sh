@@ -28,9 +28,14 @@ fail() {
 archive=$1
 
 # The first boot installs Node.js and writes the unit; an instance fresh from CloudFormation may
-# still be at it.
-if command -v cloud-init >/dev/null 2>&1 && ! cloud-init status --wait >/dev/null; then
-  fail "the instance's first boot (UserData) failed; see /var/log/cloud-init-output.log"
+# still be at it. cloud-init exits 1 when it failed, and 2 (newer versions) when it finished with
+# warnings only.
+if command -v cloud-init >/dev/null 2>&1; then
+  boot=0
+  cloud-init status --wait >/dev/null || boot=$?
+  if ((boot == 1)); then
+    fail "the instance's first boot (UserData) failed; see /var/log/cloud-init-output.log"
+  fi
 fi
 if ! systemctl cat "$UNIT" >/dev/null 2>&1; then
   fail "$UNIT is not defined on this instance: it was created from a template without it. Replace the stack: ./teardown.sh && ./deploy.sh"

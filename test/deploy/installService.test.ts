@@ -1,8 +1,8 @@
 /**
  * infra/install-session-service.sh, run as on the instance but against the local environment: the
  * unit and the environment file are the ones the template writes (paths moved under a temporary
- * directory, stores pointed at this machine), systemctl and journalctl are stand-ins that run the
- * unit's ExecStart as systemd would, and the archive is this checkout. So the real `npm ci`, the
+ * directory, stores pointed at this machine), systemctl, journalctl and cloud-init are stand-ins
+ * (systemctl runs the unit's ExecStart as systemd would), and the archive is this checkout. So the real `npm ci`, the
  * real service and the real doctor run; only the init system is played.
  */
 import { type SpawnSyncReturns, spawnSync } from "node:child_process";
@@ -212,6 +212,20 @@ describe("install-session-service.sh", () => {
     expect(fs.readdirSync(path.join(instance.serviceRoot, "releases")).sort()).to.deep.equal(
       [digestOf(archive), digestOf(broken)].sort(),
     );
+  });
+
+  it("waits for the first boot: refuses when it failed, goes on when it only warned", async () => {
+    const failedBoot = await newInstance();
+    const refused = install(failedBoot, [archive], { FAKE_CLOUD_INIT_EXIT: "1" });
+    expect(refused.status).to.equal(1);
+    expect(refused.stderr).to.contain(
+      "the instance's first boot (UserData) failed; see /var/log/cloud-init-output.log",
+    );
+    expect(fs.existsSync(failedBoot.serviceRoot)).to.equal(false);
+
+    const warned = install(instance, [archive], { FAKE_CLOUD_INIT_EXIT: "2" });
+    expect(warned.status, warned.stderr).to.equal(0);
+    expect(warned.stdout).to.contain("already installed");
   });
 
   it("refuses an instance without the unit and installs nothing", async () => {
