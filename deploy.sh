@@ -219,10 +219,15 @@ upload_suite() {
   echo "Uploaded the suite ($revision) to s3://$bucket/$SUITE_KEY."
 }
 
+# Prints one field (--query) of a Run Command invocation: invocation COMMAND_ID INSTANCE_ID FIELD.
+invocation() {
+  aws ssm get-command-invocation --region "$REGION" --command-id "$1" --instance-id "$2" \
+    --query "$3" --output text
+}
+
 # Prints a status of the command on the instance; an invocation SSM does not list yet is Pending.
 command_status() {
-  if aws ssm get-command-invocation --region "$REGION" --command-id "$1" --instance-id "$2" \
-    --query Status --output text 2>"$WORK/invocation.err"; then
+  if invocation "$1" "$2" Status 2>"$WORK/invocation.err"; then
     return 0
   fi
   grep -q InvocationDoesNotExist "$WORK/invocation.err" ||
@@ -266,11 +271,9 @@ install_session_service() {
     fi
     sleep "$POLL_INTERVAL_SECONDS"
   done
-  aws ssm get-command-invocation --region "$REGION" --command-id "$command_id" --instance-id "$instance" \
-    --query StandardOutputContent --output text | sed 's/^/  /'
+  invocation "$command_id" "$instance" StandardOutputContent | sed 's/^/  /'
   if [[ "$status" != Success ]]; then
-    aws ssm get-command-invocation --region "$REGION" --command-id "$command_id" --instance-id "$instance" \
-      --query StandardErrorContent --output text | sed 's/^/  /' >&2
+    invocation "$command_id" "$instance" StandardErrorContent | sed 's/^/  /' >&2
     fail "installing the session service on $instance ended $status (its output is above); the stack is up. Fix the cause and run ./deploy.sh again."
   fi
 }

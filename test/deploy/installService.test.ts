@@ -67,6 +67,8 @@ describe("install-session-service.sh", () => {
   let work: string;
   let archive: string;
   let instance: Instance;
+  /** Every instance made, so that `after` stops each one's service. */
+  const instances: { target: Instance; withUnit: boolean }[] = [];
 
   /** A machine with the template's unit and environment file, nothing installed yet. */
   async function newInstance(withUnit = true): Promise<Instance> {
@@ -101,7 +103,9 @@ describe("install-session-service.sh", () => {
       `AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey}`,
     );
     fs.writeFileSync(envFile, `${envText.join("\n")}\n`);
-    return { serviceRoot, envFile, systemdDir, port };
+    const target = { serviceRoot, envFile, systemdDir, port };
+    instances.push({ target, withUnit });
+    return target;
   }
 
   function install(
@@ -147,14 +151,7 @@ describe("install-session-service.sh", () => {
   });
 
   after(async () => {
-    for (const entry of fs.readdirSync(work)) {
-      const dir = path.join(work, entry, "systemd");
-      if (fs.existsSync(path.join(dir, "units", UNIT))) {
-        spawnSync(path.join(FAKE_SYSTEMD_BIN, "systemctl"), ["stop", UNIT], {
-          env: { ...process.env, FAKE_SYSTEMD_DIR: dir },
-        });
-      }
-    }
+    for (const { target, withUnit } of instances) if (withUnit) systemctl(target, "stop", UNIT);
     fs.rmSync(work, { recursive: true, force: true });
     await env.release();
   });
