@@ -18,9 +18,9 @@ fi
 
 case "${BASH_SOURCE[0]}" in */*) ROOT=${BASH_SOURCE[0]%/*} ;; *) ROOT=. ;; esac
 ROOT=$(cd "$ROOT" && pwd)
-# Checked with the scripts by `shellcheck -x deploy.sh teardown.sh support/aws/stack.sh`.
-# shellcheck source=support/aws/stack.sh disable=SC1091
-source "$ROOT/support/aws/stack.sh"
+# Checked with the scripts by `shellcheck -x deploy.sh teardown.sh aws/stack.sh`.
+# shellcheck source=aws/stack.sh disable=SC1091
+source "$ROOT/aws/stack.sh"
 
 # The tagging API is eventually consistent; give it a few minutes before calling a resource left over.
 LEFTOVER_TIMEOUT_SECONDS="${LEFTOVER_TIMEOUT_SECONDS:-600}"

@@ -11,8 +11,8 @@ import { GlideClusterClient } from "@valkey/valkey-glide";
 import { Cacheable } from "cacheable";
 import { Cluster } from "iovalkey";
 import { Keyv } from "keyv";
+import { LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoClient } from "../lab/DynamoDbLocal";
 import { HybridSessionStore, type HybridSessionStoreConfig } from "../store";
-import { LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoClient } from "../support/env/DynamoDbLocal";
 import type { FaultProxies } from "./FaultProxies";
 
 /** The DynamoDB table the layered-cache peer writes to (its own schema: `id` hash key). */

@@ -1,6 +1,6 @@
 import { type Proxy as ToxiProxy, Toxiproxy } from "toxiproxy-node-client";
 import type { NodeAddress } from "../store";
-import { ToxiproxyServer } from "../support/toxiproxy/ToxiproxyServer";
+import { ToxiproxyServer } from "../toxiproxy/ToxiproxyServer";
 
 /** Listen port of the proxy in front of node port P: outside the ephemeral range (32768-61000). */
 /** Node port + 24000 (31001-31006): clear of the environment's own proxies (+20000), below 32768. */

@@ -6,7 +6,7 @@
  */
 import "./entry";
 import { ConfigError, loadStoreTarget } from "../service/config";
-import { exitCodeOf, formatResult, runChecks } from "../support/doctor";
+import { exitCodeOf, formatResult, runChecks } from "../service/doctor";
 
 async function main(): Promise<number> {
   const target = loadStoreTarget(process.env, process.argv.slice(2));

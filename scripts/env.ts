@@ -5,13 +5,9 @@
  */
 import "./entry";
 import { resolve } from "node:path";
-import { ENV_FILE, readEnvFile } from "../support/env/envFile";
-import { LocalEnvironment } from "../support/env/LocalEnvironment";
-import {
-  ensureLocalEnvironment,
-  localPaths,
-  stopLocalEnvironment,
-} from "../support/env/localEnvFile";
+import { ENV_FILE, readEnvFile } from "../lab/envFile";
+import { LocalEnvironment } from "../lab/LocalEnvironment";
+import { ensureLocalEnvironment, localPaths, stopLocalEnvironment } from "../lab/localEnvFile";
 
 const root = resolve(__dirname, "..");
 const { envFile } = localPaths(root);

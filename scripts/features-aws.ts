@@ -6,9 +6,9 @@ import { setTimeout as delay } from "node:timers/promises";
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SSMClient } from "@aws-sdk/client-ssm";
-import { configFromEnv } from "../support/aws/config";
-import { makeRunId } from "../support/aws/remoteScript";
-import { EXIT_SETUP_FAILED, runFeaturesOnAws } from "../support/aws/runFeaturesOnAws";
+import { configFromEnv } from "../aws/config";
+import { makeRunId } from "../aws/remoteScript";
+import { EXIT_SETUP_FAILED, runFeaturesOnAws } from "../aws/runFeaturesOnAws";
 
 async function main(): Promise<number> {
   const config = configFromEnv(process.env);

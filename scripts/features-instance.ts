@@ -14,15 +14,11 @@
  */
 import "./entry";
 import { resolve } from "node:path";
+import { AwsEnvironment, type AwsEnvironmentOptions, parseHostPort } from "../lab/AwsEnvironment";
+import { runSuite } from "../lab/cucumberRun";
+import { LOCAL_CREDENTIALS } from "../lab/DynamoDbLocal";
+import { removeEnvFile, writeEnvFile } from "../lab/envFile";
 import { DEFAULT_REGION, SESSION_TABLE } from "../store";
-import { runSuite } from "../support/cucumberRun";
-import {
-  AwsEnvironment,
-  type AwsEnvironmentOptions,
-  parseHostPort,
-} from "../support/env/AwsEnvironment";
-import { LOCAL_CREDENTIALS } from "../support/env/DynamoDbLocal";
-import { removeEnvFile, writeEnvFile } from "../support/env/envFile";
 
 /** Where the aws profile (cucumber.js) finds the environment, relative to the repository root. */
 export const AWS_ENV_FILE = ".aws-env.json";

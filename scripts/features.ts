@@ -5,12 +5,8 @@
  */
 import "./entry";
 import { resolve } from "node:path";
-import { runSuite } from "../support/cucumberRun";
-import {
-  ensureLocalEnvironment,
-  refreshed,
-  stopLocalEnvironment,
-} from "../support/env/localEnvFile";
+import { runSuite } from "../lab/cucumberRun";
+import { ensureLocalEnvironment, refreshed, stopLocalEnvironment } from "../lab/localEnvFile";
 
 const root = resolve(__dirname, "..");
 const log = (line: string) => console.log(`features: ${line}`);

@@ -8,8 +8,8 @@ import "./entry";
 import { spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import type { Environment } from "../support/env/Environment";
-import { ensureLocalEnvironment, stopLocalEnvironment } from "../support/env/localEnvFile";
+import type { Environment } from "../lab/Environment";
+import { ensureLocalEnvironment, stopLocalEnvironment } from "../lab/localEnvFile";
 
 const root = resolve(__dirname, "..");
 

@@ -4,7 +4,7 @@
  * Prints one JSON line {"url", "pid"} once listening; SIGTERM or SIGINT shuts it down cleanly.
  */
 import { parseArgs } from "node:util";
-import { ToxiproxyServer } from "../support/toxiproxy/ToxiproxyServer";
+import { ToxiproxyServer } from "../toxiproxy/ToxiproxyServer";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

@@ -1,9 +1,9 @@
 import { Given, Then, When } from "@cucumber/cucumber";
 import { expect } from "chai";
-import { eventually } from "../support/eventually";
+import { renderTimeline, renderVerdict } from "../checker/report";
+import { eventually } from "../lab/eventually";
 import { FAULTS } from "../support/faults/catalog";
 import { churn } from "../support/faults/churn";
-import { renderTimeline, renderVerdict } from "../support/history/report";
 import { CacheObserver } from "../support/observe/CacheObserver";
 import { ownerOfLocalPort } from "../support/observe/connections";
 import type { SessionWorld } from "../support/world";

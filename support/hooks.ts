@@ -1,12 +1,12 @@
 import { resolve } from "node:path";
 import { After, AfterAll, Before, BeforeAll, Status, setDefaultTimeout } from "@cucumber/cucumber";
-import { attachEnvironment, readEnvFile } from "./env/envFile";
-import { FaultControl } from "./faults/FaultControl";
+import { attachEnvironment, readEnvFile } from "../lab/envFile";
+import { FaultControl } from "../lab/FaultControl";
+import { withDeadline } from "../probe/withDeadline";
 import { CacheObserver } from "./observe/CacheObserver";
 import { DurableObserver } from "./observe/DurableObserver";
 import { observerDynamoClient } from "./observe/observerDynamoClient";
 import { statsTable } from "./report";
-import { withDeadline } from "./withDeadline";
 import type { SessionWorld, SessionWorldParameters, SharedResources } from "./world";
 
 /** Every step must end within this; `eventually` deadlines stay below it. */

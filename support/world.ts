@@ -1,6 +1,12 @@
 import { resolve } from "node:path";
 import { type IWorldOptions, setWorldConstructor, World } from "@cucumber/cucumber";
 import { expect } from "chai";
+import { checkHistory, type FinalObservation, type Verdict } from "../checker/checkHistory";
+import { History } from "../checker/History";
+import type { Environment } from "../lab/Environment";
+import { writeEnvFile } from "../lab/envFile";
+import { eventually } from "../lab/eventually";
+import type { FaultControl } from "../lab/FaultControl";
 import {
   type CreateOptions,
   HybridSessionStore,
@@ -11,12 +17,6 @@ import {
 } from "../store";
 import { HttpDriver } from "./drivers/HttpDriver";
 import type { SessionDriver } from "./drivers/SessionDriver";
-import type { Environment } from "./env/Environment";
-import { writeEnvFile } from "./env/envFile";
-import { eventually } from "./eventually";
-import type { FaultControl } from "./faults/FaultControl";
-import { checkHistory, type FinalObservation, type Verdict } from "./history/checkHistory";
-import { History } from "./history/History";
 import type { CacheObserver } from "./observe/CacheObserver";
 import type { DurableObserver } from "./observe/DurableObserver";
 

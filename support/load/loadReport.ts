@@ -1,6 +1,6 @@
+import { latencyHistogramSvg } from "../../charts/latencyHistogram";
+import { timeSeriesChartSvg } from "../../charts/timeSeriesChart";
 import type { LatencySummary, StatsSnapshot } from "../../store";
-import { latencyHistogramSvg } from "../charts/latencyHistogram";
-import { timeSeriesChartSvg } from "../charts/timeSeriesChart";
 import { statsTable } from "../report";
 import { type MixedLoadResult, REQUEST_KINDS } from "./MixedLoad";
 import { type LoadTimeSeries, loadTimeSeries, timeSeriesCsv } from "./timeSeries";

@@ -1,4 +1,4 @@
-import { bucketCounts, bucketWidth } from "../charts/timeBuckets";
+import { bucketCounts, bucketWidth } from "../../charts/timeBuckets";
 import type { Completion, FaultWindow, MixedLoadResult } from "./MixedLoad";
 
 /** What one time bucket of a load run saw complete. */

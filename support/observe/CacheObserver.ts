@@ -1,6 +1,6 @@
 import { GlideClusterClient } from "@valkey/valkey-glide";
+import { respCommand } from "../../probe/resp";
 import type { NodeAddress, Session } from "../../store";
-import { respCommand } from "../env/resp";
 
 /** A raw cache entry: the bytes the cache holds and the absolute second it expires. */
 export interface CacheEntry {

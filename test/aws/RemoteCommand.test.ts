@@ -9,8 +9,8 @@ import {
 } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
-import { InstanceNotManagedError, RemoteCommandTimeoutError } from "../../support/aws/errors";
-import { runRemoteCommand } from "../../support/aws/RemoteCommand";
+import { InstanceNotManagedError, RemoteCommandTimeoutError } from "../../aws/errors";
+import { runRemoteCommand } from "../../aws/RemoteCommand";
 import { fakeClock } from "./fakes";
 
 const INSTANCE = "i-0123456789abcdef0";

@@ -6,12 +6,8 @@ import {
 } from "@aws-sdk/client-cloudformation";
 import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
-import {
-  StackNotFoundError,
-  StackNotReadyError,
-  StackOutputMissingError,
-} from "../../support/aws/errors";
-import { readStackOutputs } from "../../support/aws/StackOutputs";
+import { StackNotFoundError, StackNotReadyError, StackOutputMissingError } from "../../aws/errors";
+import { readStackOutputs } from "../../aws/StackOutputs";
 import { outputsOf, STACK_OUTPUTS } from "./fakes";
 
 describe("readStackOutputs", () => {

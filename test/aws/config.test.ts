@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import { expect } from "chai";
-import { configFromEnv } from "../../support/aws/config";
+import { configFromEnv } from "../../aws/config";
 
 describe("configFromEnv", () => {
   it("defaults to the hybrid-session-store stack in Tokyo", () => {

@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { Output } from "@aws-sdk/client-cloudformation";
 import type { GetObjectCommandOutput } from "@aws-sdk/client-s3";
-import type { Clock } from "../../support/aws/RemoteCommand";
+import type { Clock } from "../../aws/RemoteCommand";
 
 /** A clock whose `wait` only moves time forward, so poll loops finish at once. */
 export interface FakeClock extends Clock {

@@ -9,7 +9,7 @@ import {
   parseSuiteExit,
   type RemoteRunSpec,
   shellQuote,
-} from "../../support/aws/remoteScript";
+} from "../../aws/remoteScript";
 import { removeTemporaryDirs, temporaryDir } from "./fakes";
 
 const spec: RemoteRunSpec = {

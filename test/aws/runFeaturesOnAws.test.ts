@@ -16,12 +16,12 @@ import {
 import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
-import type { FeaturesOnAwsConfig } from "../../support/aws/config";
+import type { FeaturesOnAwsConfig } from "../../aws/config";
 import {
   EXIT_REMOTE_NOT_RUN,
   EXIT_SETUP_FAILED,
   runFeaturesOnAws,
-} from "../../support/aws/runFeaturesOnAws";
+} from "../../aws/runFeaturesOnAws";
 import {
   fakeClock,
   objectBody,

@@ -3,10 +3,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { expect } from "chai";
+import { REQUIRED_OUTPUTS } from "../../aws/StackOutputs";
 import { checkTemplate, runCli } from "../../infra/checkTemplate";
 import { CONFIG_VARIABLES } from "../../service/config";
 import { SESSION_TABLE } from "../../store/TableSchema";
-import { REQUIRED_OUTPUTS } from "../../support/aws/StackOutputs";
 import {
   at,
   filesWrittenByUserData,

@@ -5,9 +5,9 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type Server, type Socket } from "node:net";
 import { resolve } from "node:path";
+import type { EnvironmentDescription } from "../../lab/Environment";
+import { ensureLocalEnvironment, stopLocalEnvironment } from "../../lab/localEnvFile";
 import type { HybridSessionStoreConfig } from "../../store";
-import type { EnvironmentDescription } from "../../support/env/Environment";
-import { ensureLocalEnvironment, stopLocalEnvironment } from "../../support/env/localEnvFile";
 
 export const ROOT = resolve(__dirname, "..", "..");
 

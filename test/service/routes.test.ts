@@ -1,7 +1,7 @@
 import { after, afterEach, before, beforeEach, describe, it } from "node:test";
 import { expect } from "chai";
+import { eventually } from "../../lab/eventually";
 import type { Session } from "../../store";
-import { eventually } from "../../support/eventually";
 import { errorCode, type ServiceUnderTest, serviceOver } from "./fixture";
 import { closedPort, type LocalEnv, localEnv, withPorts } from "./localEnv";
 

@@ -3,8 +3,8 @@ import { request } from "node:http";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
-import { isListening } from "../../support/env/processes";
-import { eventually } from "../../support/eventually";
+import { eventually } from "../../lab/eventually";
+import { isListening } from "../../lab/processes";
 import { type LocalEnv, localEnv, ROOT } from "./localEnv";
 
 /** `npm run serve` as a child process, with its JSON log lines collected. */

@@ -1,0 +1,52 @@
+import type { HybridSessionStoreConfig, NodeAddress } from "../store";
+import type { ToxiproxyDescription } from "./FaultProxy";
+
+/** A Valkey node of the running environment, as the cluster reports it. */
+export interface ValkeyNodeDescription extends NodeAddress {
+  role: "primary" | "replica";
+  /** Process id, when this environment started the node. */
+  pid?: number;
+}
+
+/**
+ * What a running environment is, as plain JSON: written to `.local-env.json` by `npm run env:up`
+ * so that other tools (and later runs) can attach to it.
+ */
+export interface EnvironmentDescription {
+  /** Which implementation made it: "local" starts servers here; "aws" attaches to a stack. */
+  kind: string;
+  valkey: {
+    seeds: NodeAddress[];
+    nodes: ValkeyNodeDescription[];
+    version: string;
+    /** Milliseconds before the cluster fails over an unreachable primary. */
+    nodeTimeoutMs?: number;
+  };
+  dynamodb: {
+    endpoint?: string;
+    region: string;
+    table: string;
+    version: string;
+    pid?: number;
+  };
+  /** The fault proxy in front of every Valkey node and DynamoDB, when the environment has one. */
+  toxiproxy?: ToxiproxyDescription;
+  /** Accepted as it is by `HybridSessionStore.connect`; routes every connection through the proxies. */
+  storeConfig: HybridSessionStoreConfig;
+  /** Directory holding the environment's data and logs, removed when it stops. */
+  workDir?: string;
+  startedAt: string;
+}
+
+/** The world around the store: the servers a run talks to, however they came to exist. */
+export interface Environment {
+  readonly description: EnvironmentDescription;
+  /** Resolves when every server answers; rejects with one clear sentence naming what does not. */
+  checkHealth(): Promise<void>;
+  /** Stops what this environment started (nothing, for one it attached to). */
+  stop(): Promise<void>;
+  /** Kills the Valkey node listening on `port` outright (SIGKILL), where the environment can. */
+  killNode?(port: number): Promise<void>;
+  /** Starts a killed node again; it rejoins its cluster as a replica. */
+  restartNode?(port: number): Promise<void>;
+}

@@ -1,0 +1,225 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  DYNAMODB_MARKER,
+  dynamoDbLocalVersion,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  startDynamoDbLocal,
+} from "./DynamoDbLocal";
+import type { Environment, EnvironmentDescription, ValkeyNodeDescription } from "./Environment";
+import { eventually } from "./eventually";
+import {
+  addressMapOf,
+  type ProxyDescription,
+  proxiedSeeds,
+  startFaultProxy,
+  TOXIPROXY_MARKER,
+} from "./FaultProxy";
+import { isRunning, killProcess, type ProcessRecord, stopProcess } from "./processes";
+import {
+  assertClusterReady,
+  startValkeyCluster,
+  startValkeyNode,
+  VALKEY_MARKER,
+  valkeyVersion,
+} from "./ValkeyCluster";
+
+export interface LocalEnvironmentOptions {
+  /** Folder with DynamoDBLocal.jar (made by scripts/setup.sh). */
+  dynamoDbJarDir: string;
+  /** Loopback address every server binds to. Default: "127.0.0.1". */
+  host?: string;
+  /** Valkey client ports (bus ports are these + 10000). Default: 7001..7006. */
+  valkeyPorts?: number[];
+  /** DynamoDB Local port. Default: 8100. */
+  dynamoDbPort?: number;
+  /** Default: "session-store". */
+  tableName?: string;
+  /** Milliseconds before the cluster fails over an unreachable primary. Default: 3000. */
+  clusterNodeTimeoutMs?: number;
+  /** The embedded Toxiproxy server's entry point (scripts/toxiproxy-server.ts). */
+  embeddedToxiproxyScript: string;
+  /** A running Toxiproxy to use instead of starting one (TOXIPROXY_URL). */
+  toxiproxyUrl?: string;
+  /** Toxiproxy API port when one is started. Default: 8474. */
+  toxiproxyApiPort?: number;
+}
+
+/** Each Valkey node's proxy listens on its port + 20000; DynamoDB's on 28100 (all below 32768). */
+const PROXY_PORT_OFFSET = 20_000;
+const DYNAMODB_PROXY_PORT = 28_100;
+
+export const DEFAULT_VALKEY_PORTS = [7001, 7002, 7003, 7004, 7005, 7006];
+export const DEFAULT_DYNAMODB_PORT = 8100;
+
+/** Real servers on this machine: a 6-node Valkey cluster and DynamoDB Local, in one temp dir. */
+export class LocalEnvironment implements Environment {
+  private constructor(readonly description: EnvironmentDescription) {}
+
+  /** Starts every server; if any fails to come up, stops what did and removes the temp dir. */
+  static async start(options: LocalEnvironmentOptions): Promise<LocalEnvironment> {
+    const host = options.host ?? "127.0.0.1";
+    const valkeyPorts = options.valkeyPorts ?? DEFAULT_VALKEY_PORTS;
+    const tableName = options.tableName ?? "session-store";
+    const workDir = mkdtempSync(join(tmpdir(), "hss-env-"));
+    const nodeTimeoutMs = options.clusterNodeTimeoutMs ?? 3000;
+    const started: ProcessRecord[] = [];
+    try {
+      const [nodes, dynamo] = await Promise.all([
+        startValkeyCluster(
+          {
+            host,
+            ports: valkeyPorts,
+            workDir,
+            nodeTimeoutMs: options.clusterNodeTimeoutMs ?? 3000,
+          },
+          ({ pid }) => started.push({ pid, marker: VALKEY_MARKER }),
+        ),
+        startDynamoDbLocal(
+          {
+            host,
+            port: options.dynamoDbPort ?? DEFAULT_DYNAMODB_PORT,
+            jarDir: options.dynamoDbJarDir,
+            workDir,
+            tableName,
+          },
+          (pid) => started.push({ pid, marker: DYNAMODB_MARKER }),
+        ),
+      ]);
+      const seeds = valkeyPorts.slice(0, 3).map((port) => ({ host, port }));
+      const ddbPid = started.find((p) => p.marker === DYNAMODB_MARKER)?.pid;
+      const proxies: ProxyDescription[] = [
+        ...valkeyPorts.map((port) => ({
+          name: `valkey-${port}`,
+          listen: `${host}:${port + PROXY_PORT_OFFSET}`,
+          upstream: `${host}:${port}`,
+          store: "valkey" as const,
+        })),
+        {
+          name: "dynamodb",
+          listen: `${host}:${DYNAMODB_PROXY_PORT}`,
+          upstream: new URL(dynamo.endpoint).host,
+          store: "dynamodb" as const,
+        },
+      ];
+      const toxiproxy = await startFaultProxy(
+        {
+          host,
+          apiPort: options.toxiproxyApiPort ?? 8474,
+          url: options.toxiproxyUrl,
+          embeddedScript: options.embeddedToxiproxyScript,
+          workDir,
+          proxies,
+        },
+        (pid) => started.push({ pid, marker: TOXIPROXY_MARKER }),
+      );
+      return new LocalEnvironment({
+        kind: "local",
+        valkey: { seeds, nodes, version: await valkeyVersion(), nodeTimeoutMs },
+        dynamodb: {
+          endpoint: dynamo.endpoint,
+          region: LOCAL_REGION,
+          table: tableName,
+          version: dynamoDbLocalVersion(options.dynamoDbJarDir),
+          pid: ddbPid,
+        },
+        toxiproxy,
+        storeConfig: {
+          valkey: { addresses: proxiedSeeds(seeds, proxies), addressMap: addressMapOf(proxies) },
+          dynamodb: {
+            endpoint: `http://${host}:${DYNAMODB_PROXY_PORT}`,
+            region: LOCAL_REGION,
+            credentials: { ...LOCAL_CREDENTIALS },
+          },
+          tableName,
+        },
+        workDir,
+        startedAt: new Date().toISOString(),
+      });
+    } catch (error) {
+      await Promise.allSettled(started.map((p) => stopProcess(p)));
+      rmSync(workDir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** An environment started earlier (by `npm run env:up` or another run), from its description. */
+  static attach(description: EnvironmentDescription): LocalEnvironment {
+    return new LocalEnvironment(description);
+  }
+
+  /** The processes this environment started, each with what it is. */
+  processes(): { what: string; proc: ProcessRecord }[] {
+    const { valkey, dynamodb } = this.description;
+    const list = valkey.nodes
+      .filter((n) => n.pid !== undefined)
+      .map((n) => ({
+        what: `Valkey node ${n.host}:${n.port}`,
+        proc: { pid: n.pid as number, marker: VALKEY_MARKER },
+      }));
+    if (dynamodb.pid !== undefined) {
+      list.push({
+        what: `DynamoDB Local (${dynamodb.endpoint})`,
+        proc: { pid: dynamodb.pid, marker: DYNAMODB_MARKER },
+      });
+    }
+    const toxiproxy = this.description.toxiproxy;
+    if (toxiproxy?.pid !== undefined) {
+      list.push({
+        what: `the fault proxy (${toxiproxy.url})`,
+        proc: { pid: toxiproxy.pid, marker: TOXIPROXY_MARKER },
+      });
+    }
+    return list;
+  }
+
+  async checkHealth(): Promise<void> {
+    const down = this.processes().filter(({ proc }) => !isRunning(proc));
+    if (down.length > 0) {
+      throw new Error(
+        `the local environment is broken: ${down.map(({ what, proc }) => `${what} (pid ${proc.pid})`).join(", ")} stopped running`,
+      );
+    }
+  }
+
+  async killNode(port: number): Promise<void> {
+    const node = this.node(port);
+    if (node.pid === undefined) throw new Error(`node ${port} was not started by this environment`);
+    await killProcess({ pid: node.pid, marker: VALKEY_MARKER });
+  }
+
+  /** Starts the node again from its folder and waits until the cluster is whole and in sync. */
+  async restartNode(port: number): Promise<void> {
+    const node = this.node(port);
+    const { workDir, valkey } = this.description;
+    if (!workDir) throw new Error("this environment has no folder to restart a node from");
+    const options = {
+      host: node.host,
+      ports: [],
+      workDir,
+      nodeTimeoutMs: valkey.nodeTimeoutMs ?? 3000,
+    };
+    node.pid = await startValkeyNode(options, port);
+    const ports = valkey.nodes.map((n) => n.port);
+    await eventually(() => assertClusterReady(node.host, ports), {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+      what: `node ${port} to rejoin the cluster`,
+    });
+  }
+
+  private node(port: number): ValkeyNodeDescription {
+    const node = this.description.valkey.nodes.find((n) => n.port === port);
+    if (!node) throw new Error(`no Valkey node on port ${port}`);
+    return node;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.processes().map(({ proc }) => stopProcess(proc)));
+    if (this.description.workDir?.includes("hss-env-")) {
+      rmSync(this.description.workDir, { recursive: true, force: true });
+    }
+  }
+}

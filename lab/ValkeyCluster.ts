@@ -1,0 +1,138 @@
+import { execFile } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { clusterNodes, respCommand } from "../probe/resp";
+import type { ValkeyNodeDescription } from "./Environment";
+import { eventually } from "./eventually";
+import { isListening, isRunning, startServer, tail } from "./processes";
+
+const run = promisify(execFile);
+export const VALKEY_MARKER = "valkey-server";
+
+export interface ValkeyClusterOptions {
+  host: string;
+  /** Six client ports; each node's cluster bus listens on port + 10000. */
+  ports: number[];
+  /** Each node keeps its files in `<workDir>/valkey-<port>`. */
+  workDir: string;
+  /** Milliseconds before an unreachable primary is failed over. */
+  nodeTimeoutMs: number;
+}
+
+/** `valkey-server --version` as "8.0.1". */
+export async function valkeyVersion(): Promise<string> {
+  const { stdout } = await run("valkey-server", ["--version"]);
+  return /v=([\d.]+)/.exec(stdout)?.[1] ?? "unknown";
+}
+
+/**
+ * Starts six nodes (persistence off), joins them as 3 primaries + 3 replicas and waits until every
+ * node reports the cluster ok with all slots covered and every replica in sync.
+ */
+export async function startValkeyCluster(
+  options: ValkeyClusterOptions,
+  onStarted: (node: { port: number; pid: number }) => void,
+): Promise<ValkeyNodeDescription[]> {
+  const { host, ports, workDir } = options;
+  for (const port of ports.flatMap((p) => [p, p + 10000])) {
+    if (await isListening(host, port)) {
+      throw new Error(
+        `port ${port} on ${host} is already in use: is another environment running? (npm run env:status)`,
+      );
+    }
+  }
+  const pids = new Map<number, number>();
+  for (const port of ports) {
+    const pid = await startValkeyNode(options, port);
+    pids.set(port, pid);
+    onStarted({ port, pid });
+  }
+  for (const port of ports) {
+    const proc = { pid: pids.get(port) as number, marker: VALKEY_MARKER };
+    await eventually(
+      async () => {
+        if (!isRunning(proc)) {
+          throw new Error(
+            `valkey-server on port ${port} exited:\n${tail(join(workDir, `valkey-${port}`, "valkey.log"))}`,
+          );
+        }
+        await respCommand(host, port, ["PING"]);
+      },
+      { timeoutMs: 10_000, what: `valkey-server on port ${port} to answer` },
+    );
+  }
+  await run(
+    "valkey-cli",
+    [
+      "--cluster",
+      "create",
+      ...ports.map((p) => `${host}:${p}`),
+      "--cluster-replicas",
+      "1",
+      "--cluster-yes",
+    ],
+    { timeout: 30_000 },
+  );
+  await eventually(() => assertClusterReady(host, ports), {
+    timeoutMs: 30_000,
+    intervalMs: 100,
+    what: "the Valkey cluster to be ok with 3 primaries and 3 synced replicas",
+  });
+  const nodes = await clusterNodes(host, ports[0] as number);
+  return nodes.map((n) => ({ ...n, pid: pids.get(n.port) }));
+}
+
+/**
+ * Starts one node of the cluster in `<workDir>/valkey-<port>`. A node started again in the same
+ * folder finds its nodes.conf and rejoins the cluster it belonged to.
+ */
+export async function startValkeyNode(
+  options: ValkeyClusterOptions,
+  port: number,
+): Promise<number> {
+  const dir = join(options.workDir, `valkey-${port}`);
+  mkdirSync(dir, { recursive: true });
+  return startServer(
+    "valkey-server",
+    [
+      "--bind",
+      options.host,
+      "--port",
+      String(port),
+      "--cluster-enabled",
+      "yes",
+      "--cluster-config-file",
+      "nodes.conf",
+      "--cluster-node-timeout",
+      String(options.nodeTimeoutMs),
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--dir",
+      dir,
+    ],
+    { cwd: dir, logFile: join(dir, "valkey.log") },
+  );
+}
+
+/** Throws unless every node sees all slots served and each replica's link to its primary is up. */
+export async function assertClusterReady(host: string, ports: number[]): Promise<void> {
+  for (const port of ports) {
+    const info = String(await respCommand(host, port, ["CLUSTER", "INFO"]));
+    if (!/cluster_state:ok/.test(info) || !/cluster_slots_ok:16384/.test(info)) {
+      throw new Error(`node ${port} does not report the cluster ok`);
+    }
+  }
+  const nodes = await clusterNodes(host, ports[0] as number);
+  const primaries = nodes.filter((n) => n.role === "primary");
+  if (primaries.length !== 3 || nodes.length !== ports.length) {
+    throw new Error(`expected 3 primaries among ${ports.length} nodes, found ${primaries.length}`);
+  }
+  for (const replica of nodes.filter((n) => n.role === "replica")) {
+    const info = String(await respCommand(host, replica.port, ["INFO", "replication"]));
+    if (!/master_link_status:up/.test(info))
+      throw new Error(`replica ${replica.port} is not in sync`);
+  }
+}

@@ -1,0 +1,251 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+/** The repository whose deploy.sh and teardown.sh are under test. */
+export const REPO_ROOT = path.resolve(__dirname, "../..");
+const FAKE_AWS_BIN = path.join(__dirname, "fake-aws");
+const temporaryDirs: string[] = [];
+
+function temporaryDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  temporaryDirs.push(dir);
+  return dir;
+}
+
+/** Removes every checkout and fake directory this process made; call it from `after`. */
+export function removeTemporaryDirs(): void {
+  for (const dir of temporaryDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** A bucket as the fake keeps it; `versions` and `deleteMarkers` matter only when `versioned`. */
+export interface FakeBucket {
+  objects: string[];
+  versioned?: boolean;
+  versions?: { Key: string; VersionId: string }[];
+  deleteMarkers?: { Key: string; VersionId: string }[];
+}
+
+export interface FakeStack {
+  name: string;
+  status: string;
+  /** Statuses the next describe-stacks calls report, one each; the last one stays. */
+  queue?: string[];
+  parameters?: Record<string, string>;
+  outputs?: Record<string, string>;
+  resources?: { type: string; id: string }[];
+}
+
+/** What the fake `aws` answers from (see test/aws/fake-aws/aws). */
+export interface FakeState {
+  credentials?: boolean;
+  validateError?: string;
+  stack: FakeStack | null;
+  /** Statuses a new stack goes through after create-stack. Default: CREATE_COMPLETE at once. */
+  onCreate?: string[];
+  /** Statuses after update-stack, or NO_UPDATES for CloudFormation's "No updates" refusal. */
+  onUpdate?: string[] | "NO_UPDATES";
+  onDelete?: string[];
+  /** Outputs and resources a stack created by the script gets. */
+  outputs?: Record<string, string>;
+  resources?: { type: string; id: string }[];
+  buckets?: Record<string, FakeBucket>;
+  events?: Record<string, string>[];
+  /** Successive answers of get-resources (ARNs tagged with the project); the last one stays. */
+  tagged?: string[][];
+  /** EC2 instances the fake knows, by id, with their state name. */
+  instances?: Record<string, string>;
+  volumes?: string[];
+  ssm?: FakeSsm;
+}
+
+/** Run Command as the fake keeps it (see the ssm handlers in test/aws/fake-aws/aws). */
+export interface FakeSsm {
+  /** Successive PingStatus answers for the instance ("None": not registered); the last one stays. */
+  pingStatuses?: string[];
+  /** Statuses a sent command goes through, one per status read ("NotListedYet": not found yet). */
+  invocation?: { statuses: string[]; stdout: string; stderr: string };
+  /** What send-command received. */
+  commands?: {
+    id: string;
+    instanceIds: string[];
+    comment?: string;
+    parameters: { commands: string[]; executionTimeout: string[] };
+  }[];
+}
+
+/** What infra/install-session-service.sh prints when it succeeds. */
+export const INSTALL_OUTPUT = [
+  "Installing release 0123456789ab into /opt/session-service/releases/0123456789ab...",
+  'The session service runs release 0123456789ab: http://127.0.0.1:8000/health answered 200 {"status":"ok"}',
+  "doctor: 16 ok or skipped, 0 failed",
+  "",
+].join("\n");
+
+export const BUCKET = "hss-results-123456789012";
+
+export const OUTPUTS: Record<string, string> = {
+  ConfigurationEndpointAddress: "clustercfg.hss.abc123.apne1.cache.amazonaws.com",
+  ConfigurationEndpointPort: "6379",
+  TableName: "session-store",
+  InstanceId: "i-0123456789abcdef0",
+  ResultsBucket: BUCKET,
+  Region: "ap-northeast-1",
+  VpcId: "vpc-0123456789abcdef0",
+};
+
+export const RESOURCES = [
+  { type: "AWS::EC2::VPC", id: "vpc-0123456789abcdef0" },
+  { type: "AWS::S3::Bucket", id: BUCKET },
+];
+
+/** An empty directory, e.g. a PATH on which no `aws` can be found. */
+export function emptyDir(): string {
+  return temporaryDir("hss-empty-");
+}
+
+/** A fake world with nothing deployed yet. */
+export function emptyAccount(overrides: Partial<FakeState> = {}): FakeState {
+  return {
+    stack: null,
+    outputs: OUTPUTS,
+    resources: RESOURCES,
+    buckets: { [BUCKET]: { objects: [] } },
+    ssm: {
+      invocation: { statuses: ["InProgress", "Success"], stdout: INSTALL_OUTPUT, stderr: "" },
+    },
+    ...overrides,
+  };
+}
+
+/** A fake world where deploy.sh has already run once. */
+export function deployedAccount(
+  stack: Partial<FakeStack> = {},
+  overrides: Partial<FakeState> = {},
+): FakeState {
+  return emptyAccount({
+    stack: {
+      name: "hybrid-session-store",
+      status: "CREATE_COMPLETE",
+      parameters: { ProjectName: "hybrid-session-store", TableName: "session-store" },
+      outputs: OUTPUTS,
+      resources: RESOURCES,
+      ...stack,
+    },
+    buckets: { [BUCKET]: { objects: ["suite/suite.tar.gz"] } },
+    ...overrides,
+  });
+}
+
+/**
+ * A throwaway git checkout holding copies of the scripts (and the library they source), a
+ * stand-in template and a node_modules directory, so that tests never depend on the real template
+ * or on the checkout's state.
+ */
+export function makeCheckout(): string {
+  const dir = temporaryDir("hss-deploy-checkout-");
+  fs.mkdirSync(path.join(dir, "aws"), { recursive: true });
+  for (const script of ["deploy.sh", "teardown.sh", "aws/stack.sh"]) {
+    fs.copyFileSync(path.join(REPO_ROOT, script), path.join(dir, script));
+  }
+  fs.mkdirSync(path.join(dir, "infra"));
+  fs.writeFileSync(
+    path.join(dir, "infra", "elasticache-valkey-stack.yaml"),
+    "AWSTemplateFormatVersion: '2010-09-09'\nResources: {}\n",
+  );
+  fs.writeFileSync(path.join(dir, "package.json"), '{ "name": "fixture", "private": true }\n');
+  fs.writeFileSync(path.join(dir, ".gitignore"), "node_modules/\n");
+  fs.mkdirSync(path.join(dir, "node_modules", "left-pad"), { recursive: true });
+  fs.writeFileSync(path.join(dir, "node_modules", "left-pad", "index.js"), "module.exports = 1;\n");
+  const git = (...args: string[]) =>
+    execFileSync("git", ["-c", "user.name=test", "-c", "user.email=test@example.com", ...args], {
+      cwd: dir,
+      env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1" },
+      stdio: "pipe",
+    });
+  git("init", "--quiet");
+  git("add", ".");
+  git("commit", "--quiet", "-m", "fixture");
+  return dir;
+}
+
+export interface ScriptRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  /** argv of every `aws` call, in order. */
+  calls: string[][];
+  /** The fake's state after the run. */
+  state: FakeState;
+  /** Where the fake copied what `aws s3 cp` uploaded: uploads/<bucket>/<key>. */
+  fakeDir: string;
+}
+
+export interface RunOptions {
+  /** Extra environment; AWS_REGION, STACK_NAME and the like are unset unless given here. */
+  env?: Record<string, string>;
+  /** Replaces PATH entirely (the fake aws is then not added). */
+  path?: string;
+}
+
+const BASH = execFileSync("bash", ["-c", "command -v bash"], { encoding: "utf8" }).trim();
+
+/** Runs one of the scripts of `checkout` against the fake `aws`, with no waiting between polls. */
+export function runScript(
+  checkout: string,
+  script: "deploy.sh" | "teardown.sh",
+  state: FakeState,
+  options: RunOptions = {},
+): ScriptRun {
+  const fakeDir = temporaryDir("hss-fake-aws-");
+  fs.writeFileSync(path.join(fakeDir, "state.json"), JSON.stringify(state));
+  fs.writeFileSync(path.join(fakeDir, "calls.log"), "");
+  const result = spawnSync(BASH, [script], {
+    cwd: checkout,
+    encoding: "utf8",
+    timeout: 60_000,
+    env: {
+      PATH: options.path ?? `${FAKE_AWS_BIN}${path.delimiter}${process.env.PATH ?? ""}`,
+      HOME: fakeDir,
+      TMPDIR: os.tmpdir(),
+      GIT_CONFIG_NOSYSTEM: "1",
+      FAKE_AWS_DIR: fakeDir,
+      POLL_INTERVAL_SECONDS: "0",
+      STACK_WAIT_TIMEOUT_SECONDS: "60",
+      LEFTOVER_TIMEOUT_SECONDS: "0",
+      ...options.env,
+    },
+  });
+  const calls = fs
+    .readFileSync(path.join(fakeDir, "calls.log"), "utf8")
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => JSON.parse(line) as string[]);
+  return {
+    status: result.status,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    calls,
+    state: JSON.parse(fs.readFileSync(path.join(fakeDir, "state.json"), "utf8")) as FakeState,
+    fakeDir,
+  };
+}
+
+/** "cloudformation create-stack" for each call, to compare sequences. */
+export function operations(run: ScriptRun): string[] {
+  return run.calls.map((argv) => `${argv[0]} ${argv[1]}`);
+}
+
+/** The value following `--name` in one call's argv. */
+export function option(argv: string[], name: string): string | undefined {
+  const at = argv.indexOf(`--${name}`);
+  return at === -1 ? undefined : argv[at + 1];
+}
+
+/** The file names inside a .tar.gz. */
+export function tarEntries(file: string): string[] {
+  return execFileSync("tar", ["-tzf", file], { encoding: "utf8" })
+    .split("\n")
+    .filter((line) => line !== "");
+}

@@ -1,0 +1,140 @@
+import { describe, it } from "node:test";
+import { expect } from "chai";
+import { History } from "../../checker/History";
+import { SessionNotFoundError } from "../../store/errors";
+import { ID_A, newHistory, session, T0, Unavailable } from "./fixtures";
+
+describe("History", () => {
+  it("records invoke and ok with index, time, user, op and what the store returned", () => {
+    const { history } = newHistory();
+    history.invoke("ada", "read", ID_A).ok(session(3, { a: 1 }, { source: "cache" }));
+    expect(history.events).to.deep.equal([
+      {
+        type: "op",
+        index: 0,
+        at: T0,
+        opId: 0,
+        user: "ada",
+        op: "read",
+        sessionId: ID_A,
+        phase: "invoke",
+        input: {},
+      },
+      {
+        type: "op",
+        index: 1,
+        at: T0 + 10,
+        opId: 0,
+        user: "ada",
+        op: "read",
+        sessionId: ID_A,
+        phase: "ok",
+        result: {
+          kind: "session",
+          session: { version: 3, dataJson: '{"a":1}', expiresAt: 1_700_000_600, source: "cache" },
+        },
+      },
+    ]);
+  });
+
+  it("gives a create its id when it completes, on the invoke event too", () => {
+    const { history } = newHistory();
+    const handle = history.invoke("ada", "create", undefined, { data: [], ttlSeconds: 60 });
+    expect(history.events[0]).to.include({ sessionId: undefined });
+    handle.ok(session(1, []));
+    expect(history.events.map((e) => e.type === "op" && e.sessionId)).to.deep.equal([ID_A, ID_A]);
+    expect(history.sessionIds()).to.deep.equal([ID_A]);
+  });
+
+  it("freezes the input data, so a caller reusing the object cannot rewrite history", () => {
+    const { history } = newHistory();
+    const data = { n: 1 };
+    history.invoke("ada", "update", ID_A, { data });
+    data.n = 2;
+    expect(history.events[0]).to.deep.include({ input: { dataJson: '{"n":1}' } });
+  });
+
+  it("records a store error by its code and any other error by its name", () => {
+    const { history } = newHistory();
+    history.invoke("ada", "update", ID_A, { data: 1 }).fail(new SessionNotFoundError(ID_A));
+    history.invoke("ada", "update", ID_A, { data: 1 }).fail(new Unavailable());
+    history.invoke("ada", "read", ID_A).fail(new TypeError("boom"));
+    history.invoke("ada", "read", ID_A).fail("a string");
+    const errors = history.events.flatMap((e) =>
+      e.type === "op" && e.phase === "fail" ? [e] : [],
+    );
+    expect(errors.map((e) => e.error)).to.deep.equal([
+      "SESSION_NOT_FOUND",
+      "STORE_UNAVAILABLE",
+      "TypeError",
+      "string",
+    ]);
+    expect(errors[2]?.message).to.equal("boom");
+  });
+
+  it("records delete's boolean and a read of nothing", () => {
+    const { history } = newHistory();
+    history.invoke("ada", "delete", ID_A).ok(false);
+    history.invoke("ada", "read", ID_A).ok(null);
+    const results = history.events.flatMap((e) => (e.type === "op" && e.phase === "ok" ? [e] : []));
+    expect(results.map((e) => e.result)).to.deep.equal([
+      { kind: "deleted", removed: false },
+      { kind: "none" },
+    ]);
+  });
+
+  it("refuses a second completion and a result of the wrong shape", () => {
+    const { history } = newHistory();
+    const read = history.invoke("ada", "read", ID_A);
+    read.ok(null);
+    expect(() => read.fail(new Error("late"))).to.throw(/completed twice/);
+    expect(() => history.invoke("ada", "delete", ID_A).ok(null)).to.throw(TypeError);
+    expect(() => history.invoke("ada", "update", ID_A).ok(null)).to.throw(TypeError);
+    expect(() => history.invoke("ada", "read", ID_A).ok(true)).to.throw(TypeError);
+  });
+
+  it("records faults in sequence with operations", () => {
+    const { history } = newHistory();
+    history.fault("the cache is unreachable", "start");
+    history.invoke("ada", "read", ID_A);
+    history.fault("the cache is unreachable", "heal");
+    expect(history.events.map((e) => (e.type === "fault" ? e.action : e.phase))).to.deep.equal([
+      "start",
+      "invoke",
+      "heal",
+    ]);
+    expect(history.events[2]).to.include({
+      index: 2,
+      at: T0 + 20,
+      name: "the cache is unreachable",
+    });
+  });
+
+  it("perform records the outcome and passes it on, error included", async () => {
+    const { history } = newHistory();
+    const read = await history.perform("ada", "read", ID_A, {}, async () => null);
+    expect(read).to.equal(null);
+    const failing = history.perform("ada", "delete", ID_A, {}, async () => {
+      throw new Unavailable();
+    });
+    let thrown: unknown;
+    await failing.catch((error: unknown) => {
+      thrown = error;
+    });
+    expect(thrown).to.be.instanceOf(Unavailable);
+    expect(history.events.map((e) => e.type === "op" && e.phase)).to.deep.equal([
+      "invoke",
+      "ok",
+      "invoke",
+      "fail",
+    ]);
+  });
+
+  it("uses the wall clock by default, so expiries in epoch seconds compare with it", () => {
+    const before = Date.now();
+    const history = new History();
+    history.fault("x", "start");
+    const at = history.events[0]?.at ?? 0;
+    expect(at).to.be.within(before, Date.now());
+  });
+});
