@@ -47,9 +47,8 @@ export interface LocalEnvironmentOptions {
   toxiproxyApiPort?: number;
 }
 
-/** Each Valkey node's proxy listens on its port + 20000; DynamoDB's on 28100 (all below 32768). */
+/** Each server's proxy listens on its port + 20000 (27001-27006, 28100: all below 32768). */
 const PROXY_PORT_OFFSET = 20_000;
-const DYNAMODB_PROXY_PORT = 28_100;
 
 export const DEFAULT_VALKEY_PORTS = [7001, 7002, 7003, 7004, 7005, 7006];
 export const DEFAULT_DYNAMODB_PORT = 8100;
@@ -65,6 +64,7 @@ export class LocalEnvironment implements Environment {
     const tableName = options.tableName ?? "session-store";
     const workDir = mkdtempSync(join(tmpdir(), "hss-env-"));
     const nodeTimeoutMs = options.clusterNodeTimeoutMs ?? 3000;
+    const dynamoDbPort = options.dynamoDbPort ?? DEFAULT_DYNAMODB_PORT;
     const started: ProcessRecord[] = [];
     try {
       const [nodes, dynamo] = await Promise.all([
@@ -80,7 +80,7 @@ export class LocalEnvironment implements Environment {
         startDynamoDbLocal(
           {
             host,
-            port: options.dynamoDbPort ?? DEFAULT_DYNAMODB_PORT,
+            port: dynamoDbPort,
             jarDir: options.dynamoDbJarDir,
             workDir,
             tableName,
@@ -99,7 +99,7 @@ export class LocalEnvironment implements Environment {
         })),
         {
           name: "dynamodb",
-          listen: `${host}:${DYNAMODB_PROXY_PORT}`,
+          listen: `${host}:${dynamoDbPort + PROXY_PORT_OFFSET}`,
           upstream: new URL(dynamo.endpoint).host,
           store: "dynamodb" as const,
         },
@@ -129,7 +129,7 @@ export class LocalEnvironment implements Environment {
         storeConfig: {
           valkey: { addresses: proxiedSeeds(seeds, proxies), addressMap: addressMapOf(proxies) },
           dynamodb: {
-            endpoint: `http://${host}:${DYNAMODB_PROXY_PORT}`,
+            endpoint: `http://${host}:${dynamoDbPort + PROXY_PORT_OFFSET}`,
             region: LOCAL_REGION,
             credentials: { ...LOCAL_CREDENTIALS },
           },
