@@ -8,6 +8,7 @@ import "../scripts/entry";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { join, resolve } from "node:path";
+import { runMain } from "../common/runMain";
 import { readEnvFile } from "../lab/envFile";
 import { localPaths } from "../lab/localEnvFile";
 import { buildContenders } from "./Contenders";
@@ -82,7 +83,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : String(error));
-  process.exitCode = 1;
-});
+runMain("bench profile", main);

@@ -8,9 +8,9 @@ import "../scripts/entry";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { Environment } from "../lab/Environment";
-import { eventually } from "../lab/eventually";
-import { ensureLocalEnvironment, stopLocalEnvironment } from "../lab/localEnvFile";
+import { eventually } from "../common/eventually";
+import { runMain } from "../common/runMain";
+import { localEnvironment, withEnvironment } from "../lab/withEnvironment";
 import { buildContenders, type Contenders } from "./Contenders";
 import { FaultProxies } from "./FaultProxies";
 import { heapFlatness } from "./heap";
@@ -232,84 +232,76 @@ async function main(): Promise<number> {
   if (reexec !== undefined) return reexec;
   const s = settings(process.argv.slice(2));
   const t0 = performance.now();
-  let env: Environment | undefined;
-  let started = false;
   let proxies: FaultProxies | undefined;
   let contenders: Contenders | undefined;
-  const stop = async () => {
+  const closeRows = async () => {
     await contenders?.close();
     contenders = undefined;
     await proxies?.close();
     proxies = undefined;
-    if (env && started) await stopLocalEnvironment(root, env);
-    env = undefined;
   };
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => {
-      void stop().finally(() => process.exit(130));
-    });
-  }
-  try {
-    ({ env, started } = await ensureLocalEnvironment(root, log, {
-      toxiproxyUrl: process.env.TOXIPROXY_URL,
-    }));
-    log(started ? "started the local environment" : "attached to the running local environment");
-    const { storeConfig, valkey } = env.description;
-    try {
-      proxies = await FaultProxies.start(valkey.nodes);
-    } catch (error) {
-      log(`no fault proxies (${(error as Error).message}): proxy rows skipped`);
-    }
-    contenders = await buildContenders(storeConfig, proxies);
-    const options: WorkloadOptions = {
-      session: benchSession(),
-      poolSize: 1000,
-      missPoolSize: s.quick ? 1500 : 4000,
-    };
-    log(`seeding ${options.poolSize} sessions per pool and ${options.missPoolSize} to evict`);
-    const pools = await seed(contenders, options);
-    const { rounds, stampede } = await runRounds(contenders, pools, proxies, s, options);
-    let heap: HeapRow | undefined;
-    if (!s.only || s.only.includes("heap")) {
-      log(`heap: ${s.heapOps.toLocaleString("en-US")} store-hit gets at concurrency 50`);
-      heap = { ops: s.heapOps, ...(await heapFlatness(contenders.store, pools.hitIds, s.heapOps)) };
-    }
-    const rows = rowsOf(rounds);
-    const results = targets().map((t) => evaluate(t, rounds));
-    printResults(rows, results, { stampede, heap });
-    const wallSeconds = (performance.now() - t0) / 1000;
-    const out = join(root, "bench", "results");
-    mkdirSync(out, { recursive: true });
-    writeFileSync(
-      join(out, "latest.json"),
-      `${JSON.stringify(
-        {
-          finishedAt: new Date().toISOString(),
-          node: process.version,
-          settings: s,
-          payloadBytes: Buffer.byteLength(options.session.payload),
-          wallSeconds,
-          rows,
-          targets: results,
-          stampede,
-          heap,
-        },
-        null,
-        2,
-      )}\n`,
-    );
-    console.log(
-      `\nbench: ${s.rounds} rounds in ${wallSeconds.toFixed(0)} s; bench/results/latest.json`,
-    );
-    await stop();
-    return 0;
-  } catch (error) {
+  const attach = localEnvironment(root, log, { toxiproxyUrl: process.env.TOXIPROXY_URL });
+  return withEnvironment(
+    attach,
+    async ({ env, started }) => {
+      log(started ? "started the local environment" : "attached to the running local environment");
+      const { storeConfig, valkey } = env.description;
+      try {
+        proxies = await FaultProxies.start(valkey.nodes);
+      } catch (error) {
+        log(`no fault proxies (${(error as Error).message}): proxy rows skipped`);
+      }
+      contenders = await buildContenders(storeConfig, proxies);
+      const options: WorkloadOptions = {
+        session: benchSession(),
+        poolSize: 1000,
+        missPoolSize: s.quick ? 1500 : 4000,
+      };
+      log(`seeding ${options.poolSize} sessions per pool and ${options.missPoolSize} to evict`);
+      const pools = await seed(contenders, options);
+      const { rounds, stampede } = await runRounds(contenders, pools, proxies, s, options);
+      let heap: HeapRow | undefined;
+      if (!s.only || s.only.includes("heap")) {
+        log(`heap: ${s.heapOps.toLocaleString("en-US")} store-hit gets at concurrency 50`);
+        heap = {
+          ops: s.heapOps,
+          ...(await heapFlatness(contenders.store, pools.hitIds, s.heapOps)),
+        };
+      }
+      const rows = rowsOf(rounds);
+      const results = targets().map((t) => evaluate(t, rounds));
+      printResults(rows, results, { stampede, heap });
+      const wallSeconds = (performance.now() - t0) / 1000;
+      const out = join(root, "bench", "results");
+      mkdirSync(out, { recursive: true });
+      writeFileSync(
+        join(out, "latest.json"),
+        `${JSON.stringify(
+          {
+            finishedAt: new Date().toISOString(),
+            node: process.version,
+            settings: s,
+            payloadBytes: Buffer.byteLength(options.session.payload),
+            wallSeconds,
+            rows,
+            targets: results,
+            stampede,
+            heap,
+          },
+          null,
+          2,
+        )}\n`,
+      );
+      console.log(
+        `\nbench: ${s.rounds} rounds in ${wallSeconds.toFixed(0)} s; bench/results/latest.json`,
+      );
+      return 0;
+    },
+    closeRows,
+  ).catch((error: unknown) => {
     log(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    await stop();
     return 1;
-  }
+  });
 }
 
-void main().then((code) => {
-  process.exitCode = code;
-});
+runMain("bench", main);

@@ -1,3 +1,4 @@
+import { messageOf } from "../common/messageOf";
 import type { JsonValue, Session, SessionSource } from "../store";
 
 export type OpKind = "create" | "read" | "update" | "touch" | "delete";
@@ -167,7 +168,7 @@ export class History {
           sessionId: invoked.sessionId,
           phase: "fail",
           error: errorCode(error),
-          message: error instanceof Error ? error.message : String(error),
+          message: messageOf(error),
         });
       },
     };

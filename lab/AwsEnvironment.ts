@@ -5,8 +5,9 @@ import {
   ResourceNotFoundException,
 } from "@aws-sdk/client-dynamodb";
 import { Toxiproxy } from "toxiproxy-node-client";
+import { messageOf } from "../common/messageOf";
+import { withDeadline } from "../common/withDeadline";
 import { clusterNodes, respCommand } from "../probe/resp";
-import { withDeadline } from "../probe/withDeadline";
 import { DEFAULT_REGION, type DynamoDbConfig, type NodeAddress, SESSION_TABLE } from "../store";
 import type { Environment, EnvironmentDescription, ValkeyNodeDescription } from "./Environment";
 import { addressMapOf, type ProxyDescription, proxiedSeeds, versionOf } from "./FaultProxy";
@@ -307,7 +308,3 @@ async function removeProxies(url: string, proxies: ProxyDescription[]): Promise<
 }
 
 /** Toxiproxy answers GET /version with plain text in old releases and `{"version": ...}` since 2.6. */
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

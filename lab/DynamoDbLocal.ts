@@ -7,8 +7,8 @@ import {
   ListTablesCommand,
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
+import { eventually } from "../common/eventually";
 import { createTableInput, SESSION_TABLE } from "../store";
-import { eventually } from "./eventually";
 import { isListening, isRunning, startServer, tail } from "./processes";
 
 export const DYNAMODB_MARKER = "DynamoDBLocal.jar";

@@ -1,8 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { Toxiproxy } from "toxiproxy-node-client";
+import { eventually } from "../common/eventually";
 import { parseAddress } from "../store";
-import { eventually } from "./eventually";
 import { isListening, isRunning, startServer, tail } from "./processes";
 
 export const TOXIPROXY_MARKER = "toxiproxy-server";

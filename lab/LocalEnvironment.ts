@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { eventually } from "../common/eventually";
 import {
   DYNAMODB_MARKER,
   dynamoDbLocalVersion,
@@ -9,7 +10,6 @@ import {
   startDynamoDbLocal,
 } from "./DynamoDbLocal";
 import type { Environment, EnvironmentDescription, ValkeyNodeDescription } from "./Environment";
-import { eventually } from "./eventually";
 import {
   addressMapOf,
   type ProxyDescription,

@@ -2,9 +2,9 @@ import { execFile } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { eventually } from "../common/eventually";
 import { clusterNodes, respCommand } from "../probe/resp";
 import type { ValkeyNodeDescription } from "./Environment";
-import { eventually } from "./eventually";
 import { isListening, isRunning, startServer, tail } from "./processes";
 
 const run = promisify(execFile);

@@ -1,63 +1,49 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { messageOf } from "../common/messageOf";
 import { countScenarios, type FeatureCounts, summaryLine } from "./featureResults";
+import { type Attached, withEnvironment } from "./withEnvironment";
 
-/** What a suite runs against: checked after the run, stopped (or detached from) at the end. */
+/** What a suite runs against: checked after the run. */
 export interface SuiteEnvironment {
   checkHealth(): Promise<void>;
-  stop(): Promise<void>;
 }
 
 /**
  * The whole of a features run: attaches to (or starts) an environment, runs cucumber once per
  * argument list in `runs` (e.g. two profiles), says if a server broke meanwhile, stops the
- * environment (on SIGINT/SIGTERM too) and prints one `features: N passed, N failed` line for all
- * the runs, last. Resolves to the process's exit code.
+ * environment (on SIGINT/SIGTERM too, see withEnvironment) and prints one
+ * `features: N passed, N failed` line for all the runs, last. Resolves to the exit code.
  */
 export async function runSuite(
   root: string,
   runs: string[][],
   log: (line: string) => void,
-  attach: () => Promise<SuiteEnvironment>,
+  attach: () => Promise<Attached<SuiteEnvironment>>,
 ): Promise<number> {
-  let env: SuiteEnvironment | undefined;
-  const stop = async () => {
-    const attached = env;
-    env = undefined;
-    await attached?.stop();
-  };
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => {
-      void stop().finally(() => process.exit(130));
-    });
-  }
   try {
-    env = await attach();
-    const results: CucumberRun[] = [];
-    for (const [i, args] of runs.entries()) {
-      results.push(await runCucumber(root, args, log, { clearResults: i === 0 }));
-    }
-    const run = combined(results);
-    try {
-      await env.checkHealth();
-    } catch (error) {
-      log(messageOf(error));
-    }
-    await stop();
-    const { line, exitCode } = closingOf(run);
-    console.log(line);
-    return exitCode;
+    return await withEnvironment(attach, async ({ env }) => {
+      const results: CucumberRun[] = [];
+      for (const [i, args] of runs.entries()) {
+        results.push(await runCucumber(root, args, log, { clearResults: i === 0 }));
+      }
+      try {
+        await env.checkHealth();
+      } catch (error) {
+        log(messageOf(error));
+      }
+      return combined(results);
+    }).then((run) => {
+      const { line, exitCode } = closingOf(run);
+      console.log(line);
+      return exitCode;
+    });
   } catch (error) {
-    await stop();
     log(messageOf(error));
     console.log(summaryLine({ passed: 0, failed: 1, skipped: 0 }));
     return 1;
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** What one cucumber run did: its exit code and its scenarios, counted from its message stream. */

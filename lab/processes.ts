@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { openSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
-import { eventually } from "./eventually";
+import { eventually } from "../common/eventually";
 
 /** A server process this environment started, identified by pid and checked by its command line. */
 export interface ProcessRecord {

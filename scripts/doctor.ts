@@ -5,6 +5,8 @@
  * (HSS_VALKEY_ENDPOINT, HSS_DYNAMODB_REGION, HSS_TABLE, TOXIPROXY_URL). Exits 1 if any check fails.
  */
 import "./entry";
+import { messageOf } from "../common/messageOf";
+import { runMain } from "../common/runMain";
 import { ConfigError, loadStoreTarget } from "../service/config";
 import { exitCodeOf, formatResult, runChecks } from "../service/doctor";
 
@@ -18,13 +20,7 @@ async function main(): Promise<number> {
   return exitCodeOf(results);
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    const message = error instanceof Error ? error.message : String(error);
-    console.error(`doctor: ${error instanceof ConfigError ? "configuration: " : ""}${message}`);
-    process.exitCode = 2;
-  },
-);
+runMain("doctor", main, {
+  failureCode: 2,
+  explain: (error) => `${error instanceof ConfigError ? "configuration: " : ""}${messageOf(error)}`,
+});

@@ -5,6 +5,7 @@
  */
 import "./entry";
 import { resolve } from "node:path";
+import { runMain } from "../common/runMain";
 import { ENV_FILE, readEnvFile } from "../lab/envFile";
 import { LocalEnvironment } from "../lab/LocalEnvironment";
 import { ensureLocalEnvironment, localPaths, stopLocalEnvironment } from "../lab/localEnvFile";
@@ -66,7 +67,4 @@ if (!command) {
   console.error("usage: env.ts up|status|down");
   process.exit(2);
 }
-command().catch((error: unknown) => {
-  console.error(`env: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+runMain("env", command, { exitOnFailure: true });

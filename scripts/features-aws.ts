@@ -9,6 +9,7 @@ import { SSMClient } from "@aws-sdk/client-ssm";
 import { configFromEnv } from "../aws/config";
 import { makeRunId } from "../aws/remoteScript";
 import { EXIT_SETUP_FAILED, runFeaturesOnAws } from "../aws/runFeaturesOnAws";
+import { runMain } from "../common/runMain";
 
 async function main(): Promise<number> {
   const config = configFromEnv(process.env);
@@ -24,12 +25,4 @@ async function main(): Promise<number> {
   });
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(`features:aws: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = EXIT_SETUP_FAILED;
-  },
-);
+runMain("features:aws", main, { failureCode: EXIT_SETUP_FAILED });

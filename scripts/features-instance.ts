@@ -71,7 +71,8 @@ if (require.main === module) {
     );
     writeEnvFile(envFile, env.description);
     return {
-      checkHealth: () => env.checkHealth(),
+      env,
+      started: true,
       // A proxy left behind is worth a line, not the run's verdict: the next run replaces it.
       stop: async () => {
         removeEnvFile(envFile);

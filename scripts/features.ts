@@ -6,7 +6,8 @@
 import "./entry";
 import { resolve } from "node:path";
 import { runSuite } from "../lab/cucumberRun";
-import { ensureLocalEnvironment, refreshed, stopLocalEnvironment } from "../lab/localEnvFile";
+import { refreshed } from "../lab/localEnvFile";
+import { localEnvironment } from "../lab/withEnvironment";
 
 const root = resolve(__dirname, "..");
 const log = (line: string) => console.log(`features: ${line}`);
@@ -17,21 +18,19 @@ const runs = process.argv.includes("--every-driver")
   ? [args, [...args, "--profile", "local-http"]]
   : [args];
 
+const attachLocal = localEnvironment(root, log, { toxiproxyUrl: process.env.TOXIPROXY_URL });
+
 void runSuite(root, runs, log, async () => {
   const t0 = performance.now();
-  const { env, started } = await ensureLocalEnvironment(root, log, {
-    toxiproxyUrl: process.env.TOXIPROXY_URL,
-  });
+  const attached = await attachLocal();
   log(
-    started
+    attached.started
       ? `started the local environment in ${((performance.now() - t0) / 1000).toFixed(1)} s`
       : "attached to the running local environment (npm run env:down stops it)",
   );
   return {
-    checkHealth: () => refreshed(root, env).checkHealth(),
-    stop: async () => {
-      if (started) await stopLocalEnvironment(root, env);
-    },
+    ...attached,
+    env: { checkHealth: () => refreshed(root, attached.env).checkHealth() },
   };
 }).then((code) => {
   process.exitCode = code;

@@ -5,6 +5,8 @@
  * gracefully: in-flight requests finish, then the store closes.
  */
 import "./entry";
+import { messageOf } from "../common/messageOf";
+import { runMain } from "../common/runMain";
 import { ConfigError, loadServiceConfig, startService } from "../service";
 
 async function main(): Promise<void> {
@@ -29,8 +31,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  const message = error instanceof Error ? error.message : String(error);
-  console.error(`serve: ${error instanceof ConfigError ? "configuration: " : ""}${message}`);
-  process.exit(1);
+runMain("serve", main, {
+  explain: (error) => `${error instanceof ConfigError ? "configuration: " : ""}${messageOf(error)}`,
+  exitOnFailure: true,
 });

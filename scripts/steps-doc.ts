@@ -10,6 +10,7 @@ import { basename, join, relative, resolve, sep } from "node:path";
 import { loadConfiguration, loadSupport } from "@cucumber/cucumber/api";
 import { AstBuilder, compile, GherkinClassicTokenMatcher, Parser } from "@cucumber/gherkin";
 import { IdGenerator, type Pickle, type PickleStep } from "@cucumber/messages";
+import { runMain } from "../common/runMain";
 
 export const STEPS_DOC = join("docs", "STEPS.md");
 
@@ -319,8 +320,5 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
-  main().catch((error: unknown) => {
-    console.error(`steps: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
-  });
+  runMain("steps", main);
 }

@@ -8,8 +8,8 @@ import "./entry";
 import { spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import type { Environment } from "../lab/Environment";
-import { ensureLocalEnvironment, stopLocalEnvironment } from "../lab/localEnvFile";
+import { runMain } from "../common/runMain";
+import { localEnvironment, withEnvironment } from "../lab/withEnvironment";
 
 const root = resolve(__dirname, "..");
 
@@ -29,12 +29,10 @@ function run(command: string, args: string[]): Promise<number> {
 }
 
 async function main(): Promise<number> {
-  let env: Environment | undefined;
-  let started = false;
-  try {
-    ({ env, started } = await ensureLocalEnvironment(root, (line) => console.log(`test: ${line}`), {
-      toxiproxyUrl: process.env.TOXIPROXY_URL,
-    }));
+  const attach = localEnvironment(root, (line) => console.log(`test: ${line}`), {
+    toxiproxyUrl: process.env.TOXIPROXY_URL,
+  });
+  return withEnvironment(attach, async () => {
     const unit = await run(process.execPath, [
       "-r",
       "ts-node/register",
@@ -48,17 +46,7 @@ async function main(): Promise<number> {
       "--every-driver",
     ]);
     return unit !== 0 ? unit : features;
-  } finally {
-    if (env && started) await stopLocalEnvironment(root, env);
-  }
+  });
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(`test: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
-  },
-);
+runMain("test", main);

@@ -4,6 +4,7 @@
  * Prints one JSON line {"url", "pid"} once listening; SIGTERM or SIGINT shuts it down cleanly.
  */
 import { parseArgs } from "node:util";
+import { runMain } from "../common/runMain";
 import { ToxiproxyServer } from "../toxiproxy/ToxiproxyServer";
 
 async function main(): Promise<void> {
@@ -30,7 +31,4 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify({ url: server.url, pid: process.pid })}\n`);
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+runMain("toxiproxy-server", main, { exitOnFailure: true });

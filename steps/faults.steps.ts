@@ -1,7 +1,7 @@
 import { Given, Then, When } from "@cucumber/cucumber";
 import { expect } from "chai";
 import { renderTimeline, renderVerdict } from "../checker/report";
-import { eventually } from "../lab/eventually";
+import { eventually } from "../common/eventually";
 import { FAULTS } from "../support/faults/catalog";
 import { churn } from "../support/faults/churn";
 import { CacheObserver } from "../support/observe/CacheObserver";

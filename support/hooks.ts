@@ -1,8 +1,8 @@
 import { resolve } from "node:path";
 import { After, AfterAll, Before, BeforeAll, Status, setDefaultTimeout } from "@cucumber/cucumber";
+import { withDeadline } from "../common/withDeadline";
 import { attachEnvironment, readEnvFile } from "../lab/envFile";
 import { FaultControl } from "../lab/FaultControl";
-import { withDeadline } from "../probe/withDeadline";
 import { CacheObserver } from "./observe/CacheObserver";
 import { DurableObserver } from "./observe/DurableObserver";
 import { observerDynamoClient } from "./observe/observerDynamoClient";

@@ -3,9 +3,9 @@ import { type IWorldOptions, setWorldConstructor, World } from "@cucumber/cucumb
 import { expect } from "chai";
 import { checkHistory, type FinalObservation, type Verdict } from "../checker/checkHistory";
 import { History } from "../checker/History";
+import { eventually } from "../common/eventually";
 import type { Environment } from "../lab/Environment";
 import { writeEnvFile } from "../lab/envFile";
-import { eventually } from "../lab/eventually";
 import type { FaultControl } from "../lab/FaultControl";
 import {
   type CreateOptions,

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { messageOf } from "../common/messageOf";
 import { isApiError, toxicNotFound } from "./ApiError";
 import { parseBody } from "./JsonBody";
 import type { ProxyCollection } from "./ProxyCollection";
@@ -223,7 +224,7 @@ function pathSegments(url: string): string[] | undefined {
 /** An error's body; errors not of the API's own (bugs) are 500s, as in Toxiproxy. */
 function errorBody(error: unknown): { error: string; status: number } {
   if (isApiError(error)) return error.toJSON();
-  return { error: error instanceof Error ? error.message : String(error), status: 500 };
+  return { error: messageOf(error), status: 500 };
 }
 
 /** Go's http.Error: the JSON error as plain text, followed by a newline. */

@@ -1,3 +1,4 @@
+import { messageOf } from "../common/messageOf";
 import { badRequestBody } from "./ApiError";
 
 /** A decoded JSON object whose fields are still unchecked. */
@@ -12,7 +13,7 @@ export function parseBody(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw badRequestBody(error instanceof Error ? error.message : String(error));
+    throw badRequestBody(messageOf(error));
   }
 }
 

@@ -1,4 +1,5 @@
 import { type AddressInfo, createServer, type Server, type Socket } from "node:net";
+import { messageOf } from "../common/messageOf";
 import { ListenError } from "./ApiError";
 import { Connection } from "./Connection";
 import { formatHostPort, resolveHostPort } from "./HostPort";
@@ -131,6 +132,6 @@ const GO_BIND_ERRORS: Readonly<Record<string, string>> = {
 /** Worded as Go's net.Listen words its errors, which Toxiproxy passes on. */
 function listenError(address: string, error: unknown): ListenError {
   const code = (error as NodeJS.ErrnoException).code ?? "";
-  const reason = GO_BIND_ERRORS[code] ?? (error instanceof Error ? error.message : String(error));
+  const reason = GO_BIND_ERRORS[code] ?? messageOf(error);
   return new ListenError(`listen tcp ${address}: ${reason}`, { cause: error });
 }

@@ -8,8 +8,8 @@ import {
   DynamoDBClient,
   ResourceNotFoundException,
 } from "@aws-sdk/client-dynamodb";
+import { withDeadline } from "../../common/withDeadline";
 import { clusterNodes, respCommand } from "../../probe/resp";
-import { withDeadline } from "../../probe/withDeadline";
 import { type NodeAddress, SESSION_TABLE } from "../../store";
 import { resolveConfig } from "../../store/config";
 import type { StoreTarget } from "../config";

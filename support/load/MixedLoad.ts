@@ -1,3 +1,4 @@
+import { messageOf } from "../../common/messageOf";
 import type { HybridSessionStore, JsonValue, Session, SessionSource } from "../../store";
 import { type LoadClient, storeClient } from "./LoadClient";
 
@@ -149,7 +150,7 @@ export async function runMixedLoad(
         problem = problemWith(kind, outcome, current);
         if (outcome && !problem && kind !== "read") latest.set(user, outcome);
       } catch (error) {
-        problem = error instanceof Error ? error.message : String(error);
+        problem = messageOf(error);
       }
       if (problem) errors.push({ user, kind, message: problem });
       completions.push({

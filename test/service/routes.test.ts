@@ -1,6 +1,6 @@
 import { after, afterEach, before, beforeEach, describe, it } from "node:test";
 import { expect } from "chai";
-import { eventually } from "../../lab/eventually";
+import { eventually } from "../../common/eventually";
 import type { Session } from "../../store";
 import { errorCode, type ServiceUnderTest, serviceOver } from "./fixture";
 import { closedPort, type LocalEnv, localEnv, withPorts } from "./localEnv";

@@ -3,7 +3,7 @@ import { request } from "node:http";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
-import { eventually } from "../../lab/eventually";
+import { eventually } from "../../common/eventually";
 import { isListening } from "../../lab/processes";
 import { type LocalEnv, localEnv, ROOT } from "./localEnv";
 

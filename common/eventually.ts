@@ -1,4 +1,5 @@
 import { setTimeout as delay } from "node:timers/promises";
+import { messageOf } from "./messageOf";
 
 export interface EventuallyOptions {
   /** Give up after this many milliseconds. Default: 5000 (below the step timeout). */
@@ -24,7 +25,7 @@ export async function eventually<T>(
     } catch (error) {
       if (performance.now() + intervalMs > deadline) {
         if (!what) throw error;
-        const reason = error instanceof Error ? error.message : String(error);
+        const reason = messageOf(error);
         throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${reason}`, {
           cause: error,
         });
