@@ -15,12 +15,12 @@ export interface RunMainOptions {
  */
 export function runMain(
   name: string,
-  main: () => Promise<number | undefined | void>,
+  main: () => Promise<unknown>,
   { failureCode = 1, explain = messageOf, exitOnFailure = false }: RunMainOptions = {},
 ): void {
   main().then(
     (code) => {
-      process.exitCode = code ?? 0;
+      process.exitCode = typeof code === "number" ? code : 0;
     },
     (error: unknown) => {
       console.error(`${name}: ${explain(error)}`);
