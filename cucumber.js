@@ -2,9 +2,9 @@
 // which `npm run features` starts (or attaches to) and describes in .local-env.json.
 const { existsSync, readFileSync } = require("node:fs");
 
-const ENV_FILE = ".local-env.json";
-// Written by `npm run features:instance` (scripts/features-instance.ts) on the stack's instance.
-const AWS_ENV_FILE = ".aws-env.json";
+// The environment descriptions' names, shared with lab/envFile.ts and the service. The aws one is
+// written by `npm run features:instance` (scripts/features-instance.ts) on the stack's instance.
+const { local: ENV_FILE, aws: AWS_ENV_FILE } = require("./lab/envFiles.json");
 
 /** What the Allure report's environment section shows: server versions and the profile. */
 function environmentInfo(profile, envFile = ENV_FILE) {

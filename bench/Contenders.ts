@@ -13,7 +13,7 @@ import { Cluster } from "iovalkey";
 import { Keyv } from "keyv";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoClient } from "../lab/DynamoDbLocal";
 import { HybridSessionStore, type HybridSessionStoreConfig } from "../store";
-import type { FaultProxies } from "./FaultProxies";
+import type { InProcessFaultProxy } from "./InProcessFaultProxy";
 
 /** The DynamoDB table the layered-cache peer writes to (its own schema: `id` hash key). */
 export const PEER_TABLE = "keyv-bench";
@@ -39,7 +39,7 @@ export interface Contenders {
 
 export async function buildContenders(
   config: HybridSessionStoreConfig,
-  proxies: FaultProxies | undefined,
+  proxies: InProcessFaultProxy | undefined,
 ): Promise<Contenders> {
   const closers: (() => unknown)[] = [];
   const keep = <T>(resource: T, close: (r: T) => unknown): T => {

@@ -10,13 +10,14 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { eventually } from "../common/eventually";
 import { runMain } from "../common/runMain";
+import { textTable } from "../common/textTable";
 import { localEnvironment, withEnvironment } from "../lab/withEnvironment";
 import { buildContenders, type Contenders } from "./Contenders";
-import { FaultProxies } from "./FaultProxies";
 import { heapFlatness } from "./heap";
+import { InProcessFaultProxy } from "./InProcessFaultProxy";
 import { measure, medianSample, type Sample, warmUp } from "./measure";
 import { benchSession } from "./payload";
-import { ms, rate, textTable } from "./table";
+import { ms, rate } from "./table";
 import { cell, evaluate, type Round, type TargetResult, targets } from "./targets";
 import { type Pools, seed, type WorkloadOptions, workloads } from "./workloads";
 
@@ -78,7 +79,7 @@ async function stampedeRound(c: Contenders, options: WorkloadOptions): Promise<S
 async function runRounds(
   c: Contenders,
   pools: Pools,
-  proxies: FaultProxies | undefined,
+  proxies: InProcessFaultProxy | undefined,
   s: Settings,
   options: WorkloadOptions,
 ): Promise<{ rounds: Round[]; stampede: Stampede }> {
@@ -184,7 +185,8 @@ function printResults(
         ms(r.median.p99),
         String(Math.round(r.median.errors)),
       ]),
-      [1, 2, 3, 4, 5],
+      ["left", "right", "right", "right", "right", "right"],
+      { rule: true },
     ),
   );
   console.log("");
@@ -217,7 +219,16 @@ function printResults(
       verdict(Math.abs(heap.growthPercent) <= 10),
     ]);
   }
-  console.log(textTable(["target", "ratio of", "ratio", "limit", "result"], targetRows, [2]));
+  console.log(
+    textTable(
+      ["target", "ratio of", "ratio", "limit", "result"],
+      targetRows,
+      ["left", "left", "right"],
+      {
+        rule: true,
+      },
+    ),
+  );
 }
 
 interface HeapRow {
@@ -232,7 +243,7 @@ async function main(): Promise<number> {
   if (reexec !== undefined) return reexec;
   const s = settings(process.argv.slice(2));
   const t0 = performance.now();
-  let proxies: FaultProxies | undefined;
+  let proxies: InProcessFaultProxy | undefined;
   let contenders: Contenders | undefined;
   const closeRows = async () => {
     await contenders?.close();
@@ -247,7 +258,7 @@ async function main(): Promise<number> {
       log(started ? "started the local environment" : "attached to the running local environment");
       const { storeConfig, valkey } = env.description;
       try {
-        proxies = await FaultProxies.start(valkey.nodes);
+        proxies = await InProcessFaultProxy.start(valkey.nodes);
       } catch (error) {
         log(`no fault proxies (${(error as Error).message}): proxy rows skipped`);
       }

@@ -2,7 +2,7 @@ import { GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { TimeUnit } from "@valkey/valkey-glide";
 import { ITEM_ATTRIBUTES, newSessionId, SESSION_TABLE } from "../store";
 import { BENCH_PREFIX, type Contenders } from "./Contenders";
-import type { FaultProxies } from "./FaultProxies";
+import type { InProcessFaultProxy } from "./InProcessFaultProxy";
 import type { Op } from "./measure";
 import type { BenchSession } from "./payload";
 
@@ -106,7 +106,7 @@ const at = <T>(list: readonly T[], i: number): T => list[i % list.length] as T;
 export function workloads(
   c: Contenders,
   pools: Pools,
-  proxies: FaultProxies | undefined,
+  proxies: InProcessFaultProxy | undefined,
   { session }: WorkloadOptions,
 ): Workload[] {
   const fixed = (op: Op) => async (): Promise<Op> => op;

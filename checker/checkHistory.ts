@@ -1,8 +1,8 @@
+import { clip } from "../common/textTable";
 import type { Session } from "../store";
 import { excerptOf } from "./excerpt";
 import type { FaultEvent, History, HistoryEvent, OperationEvent, ReturnedSession } from "./History";
 import { ackedSession, isAcked, isWrite, type Operation, operationsOf } from "./Operation";
-import { clip } from "./textTable";
 
 /** One store's raw copy of a session, read directly after the faults healed. */
 export interface StoredCopy {

@@ -1,6 +1,6 @@
+import { clip, textTable } from "../common/textTable";
 import type { Verdict, VerdictSummary } from "./checkHistory";
 import type { FaultEvent, History, HistoryEvent, InvokeEvent, OkEvent } from "./History";
-import { clip, textTable } from "./textTable";
 
 /** The verdict as plain text: one line, then each violation with its excerpt as a table. */
 export function renderVerdict(verdict: Verdict): string {
@@ -20,7 +20,7 @@ export function renderVerdict(verdict: Verdict): string {
       ["", "event", "t (ms)", "user", "op", "phase", "version", "note"],
       rows,
       ["left", "right", "right", "left", "left", "left", "right", "left"],
-      "    ",
+      { indent: "    " },
     );
     return `${i + 1}. ${v.kind} in session ${v.sessionId}: ${v.message}\n${table}`;
   });
@@ -87,7 +87,7 @@ export function renderTimeline(history: History, options: TimelineOptions = {}):
         ["key", "at", "action", "fault"],
         faults.map((f) => [letters.get(f.name) ?? "?", `+${seconds(f.at - t0)}`, f.action, f.name]),
         ["left", "right", "left", "left"],
-        "  ",
+        { indent: "  " },
       )
     : "  (no faults)";
   const bucketTable = textTable(
@@ -104,7 +104,7 @@ export function renderTimeline(history: History, options: TimelineOptions = {}):
       [...r.faults].sort().join(" "),
     ]),
     ["right", "right", "right", "right", "right", "right", "right", "right", "left"],
-    "  ",
+    { indent: "  " },
   );
   return [head, "Faults:", faultLines, "Operations:", bucketTable].join("\n");
 }

@@ -6,7 +6,7 @@ Feature: Rejecting bad input
 
     Scenario Outline: Signing in with <problem>
       When a user tries to sign in with <problem>
-      Then it is rejected as "<error>"
+      Then the attempt is rejected as "<error>"
       And nothing was stored
 
       Examples: Data JSON cannot hold
@@ -42,7 +42,7 @@ Feature: Rejecting bad input
 
     Scenario Outline: <operation> with a malformed id
       When a session with the id "<id>" is <operation>
-      Then it is rejected as "INVALID_SESSION_ID"
+      Then the attempt is rejected as "INVALID_SESSION_ID"
       And nothing was stored
 
       Examples:
@@ -57,7 +57,7 @@ Feature: Rejecting bad input
     Scenario Outline: Changing a session with <problem>
       Given a user has a session
       When the user's session is changed with <problem>
-      Then it is rejected as "<error>"
+      Then the attempt is rejected as "<error>"
       And the user's session is unchanged in both stores
 
       Examples:

@@ -13,7 +13,7 @@ Feature: Changing a session
 
     Scenario: Changing a session that does not exist
       When the data of a session that never existed is changed
-      Then it is rejected as "SESSION_NOT_FOUND"
+      Then the attempt is rejected as "SESSION_NOT_FOUND"
 
   Rule: Concurrent changes are applied one at a time, none lost silently
 

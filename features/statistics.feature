@@ -6,7 +6,7 @@ Feature: Statistics per store
 
     Scenario: A scripted mix of hits and misses
       Given 3 users have sessions
-      And the cache has evicted the session of user 1
+      And the cache has evicted user 1's session
       When every user's session is read twice
       And a session that never existed is read
       Then the statistics show:

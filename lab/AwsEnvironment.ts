@@ -8,7 +8,13 @@ import { Toxiproxy } from "toxiproxy-node-client";
 import { messageOf } from "../common/messageOf";
 import { withDeadline } from "../common/withDeadline";
 import { clusterNodes, respCommand } from "../probe/resp";
-import { DEFAULT_REGION, type DynamoDbConfig, type NodeAddress, SESSION_TABLE } from "../store";
+import {
+  DEFAULT_REGION,
+  type DynamoDbConfig,
+  type NodeAddress,
+  parseAddress,
+  SESSION_TABLE,
+} from "../store";
 import type { Environment, EnvironmentDescription, ValkeyNodeDescription } from "./Environment";
 import { addressMapOf, type ProxyDescription, proxiedSeeds, versionOf } from "./FaultProxy";
 
@@ -44,17 +50,6 @@ export interface AwsEnvironmentOptions {
 const DEFAULT_PROXY_PORT_BASE = 27_000;
 const DEFAULT_TIMEOUT_MS = 2000;
 
-/** "host:port" as an address; throws a sentence naming `what` when it is not one. */
-export function parseHostPort(text: string, what: string): NodeAddress {
-  const at = text.lastIndexOf(":");
-  const host = text.slice(0, at);
-  const port = Number(text.slice(at + 1));
-  if (at <= 0 || !Number.isInteger(port) || port <= 0 || port > 65_535) {
-    throw new Error(`${what} must be host:port, not "${text}"`);
-  }
-  return { host, port };
-}
-
 /**
  * A deployed stack, attached to rather than started: ElastiCache Valkey (cluster mode) reached
  * through one Toxiproxy proxy per node, and DynamoDB.
@@ -79,7 +74,7 @@ export class AwsEnvironment implements Environment {
    */
   static async attach(options: AwsEnvironmentOptions): Promise<AwsEnvironment> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const endpoint = parseHostPort(options.valkeyEndpoint, "the Valkey configuration endpoint");
+    const endpoint = parseAddress(options.valkeyEndpoint, "the Valkey configuration endpoint");
     const region = options.dynamodb.region ?? DEFAULT_REGION;
     const dynamodb = { ...options.dynamodb, region };
     const [nodes, valkeyVersion] = await discoverCluster(endpoint, timeoutMs);

@@ -1,10 +1,16 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { AwsEnvironment } from "./AwsEnvironment";
 import type { Environment, EnvironmentDescription } from "./Environment";
+import envFiles from "./envFiles.json";
 import { LocalEnvironment } from "./LocalEnvironment";
 
-/** Where `env:up` describes the running local environment, relative to the repository root. */
-export const ENV_FILE = ".local-env.json";
+/**
+ * Where `env:up` describes the running local environment, relative to the repository root
+ * (lab/envFiles.json, which cucumber.js and the service read too).
+ */
+export const ENV_FILE = envFiles.local;
+/** Where `features:instance` describes the AWS stack it attached to, on the instance. */
+export const AWS_ENV_FILE = envFiles.aws;
 
 export function readEnvFile(path: string): EnvironmentDescription | undefined {
   if (!existsSync(path)) return undefined;

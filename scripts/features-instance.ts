@@ -14,14 +14,13 @@
  */
 import "./entry";
 import { resolve } from "node:path";
-import { AwsEnvironment, type AwsEnvironmentOptions, parseHostPort } from "../lab/AwsEnvironment";
+import { AwsEnvironment, type AwsEnvironmentOptions } from "../lab/AwsEnvironment";
 import { runSuite } from "../lab/cucumberRun";
 import { LOCAL_CREDENTIALS } from "../lab/DynamoDbLocal";
-import { removeEnvFile, writeEnvFile } from "../lab/envFile";
-import { DEFAULT_REGION, SESSION_TABLE } from "../store";
+import { AWS_ENV_FILE, removeEnvFile, writeEnvFile } from "../lab/envFile";
+import { DEFAULT_REGION, parseAddress, SESSION_TABLE } from "../store";
 
 /** Where the aws profile (cucumber.js) finds the environment, relative to the repository root. */
-export const AWS_ENV_FILE = ".aws-env.json";
 
 /** The environment to attach to, from the variables the remote script sets. */
 export function awsOptionsFromEnv(env: NodeJS.ProcessEnv): AwsEnvironmentOptions {
@@ -29,7 +28,7 @@ export function awsOptionsFromEnv(env: NodeJS.ProcessEnv): AwsEnvironmentOptions
   if (valkeyEndpoint === "") {
     throw new Error("HSS_VALKEY_ENDPOINT must name the Valkey configuration endpoint as host:port");
   }
-  parseHostPort(valkeyEndpoint, "HSS_VALKEY_ENDPOINT");
+  parseAddress(valkeyEndpoint, "HSS_VALKEY_ENDPOINT");
   const endpoint = env.HSS_DYNAMODB_ENDPOINT || undefined;
   if (endpoint !== undefined && !/^https?:\/\/[^/]+/.test(endpoint)) {
     throw new Error(`HSS_DYNAMODB_ENDPOINT must be an http(s) URL, not "${endpoint}"`);

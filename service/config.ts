@@ -24,11 +24,12 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import envFiles from "../lab/envFiles.json";
 import { DEFAULT_REGION, type HybridSessionStoreConfig, type NodeAddress } from "../store";
 
 export const DEFAULT_PORT = 8000;
 export const DEFAULT_HOST = "127.0.0.1";
-export const DEFAULT_ENV_FILE = ".local-env.json";
+export const DEFAULT_ENV_FILE = envFiles.local;
 /** 512 KiB: above DynamoDB's 400 KB item, so the store's SessionTooLargeError answers for big sessions. */
 export const DEFAULT_BODY_LIMIT_BYTES = 512 * 1024;
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;

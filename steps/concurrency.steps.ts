@@ -1,16 +1,12 @@
 import { Then, When } from "@cucumber/cucumber";
 import { expect } from "chai";
 import { isSessionStoreError } from "../store";
-import { expectInBoth } from "../support/observe/bothStores";
 import type { SessionWorld } from "../support/world";
 
 When(
   "{int} changes to {user}'s data are made at once",
   async function (this: SessionWorld, count: number, user: string) {
-    const { id } = this.session(user);
-    this.outcomes = await Promise.allSettled(
-      Array.from({ length: count }, (_, change) => this.store.update(id, { user, change })),
-    );
+    await this.changeAtOnce(user, count);
   },
 );
 
@@ -34,7 +30,7 @@ Then(
   async function (this: SessionWorld, user: string) {
     const acknowledged = this.outcomes.flatMap((o) => (o.status === "fulfilled" ? [o.value] : []));
     const last = acknowledged.reduce((a, b) => (b.version > a.version ? b : a));
-    const { cache, durable } = await expectInBoth(this, this.session(user).id);
+    const { cache, durable } = await this.expectInBoth(this.session(user).id);
     expect({ cache: cache.session?.version, dynamodb: durable.version }).to.deep.equal({
       cache: last.version,
       dynamodb: last.version,

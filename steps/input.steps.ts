@@ -1,15 +1,14 @@
 import { Then, When } from "@cucumber/cucumber";
 import { expect } from "chai";
-import { type CreateOptions, isSessionStoreError, type JsonValue, newSessionId } from "../store";
+import { type CreateOptions, isSessionStoreError, newSessionId } from "../store";
 import { badInput, sizedData } from "../support/badInput";
-import { expectInBoth } from "../support/observe/bothStores";
 import type { SessionWorld } from "../support/world";
 
 When("a user tries to sign in with {}", async function (this: SessionWorld, problem: string) {
   const input = badInput(problem);
   this.intendedId = (input.sessionId as string | undefined) ?? newSessionId();
   const options = { ttlSeconds: input.ttlSeconds, sessionId: this.intendedId } as CreateOptions;
-  await this.attempt(() => this.store.create(input.data as JsonValue, options));
+  await this.tryCreate(input.data, options);
 });
 
 When("a user signs in with data of {int} KB", async function (this: SessionWorld, kb: number) {
@@ -19,32 +18,20 @@ When("a user signs in with data of {int} KB", async function (this: SessionWorld
 When(
   "a session with the id {string} is {word}",
   async function (this: SessionWorld, id: string, operation: string) {
-    const run: Record<string, () => Promise<unknown>> = {
-      read: () => this.store.get(id),
-      changed: () => this.store.update(id, { user: "ada" }),
-      extended: () => this.store.touch(id, 60),
-      deleted: () => this.store.delete(id),
-    };
-    await this.attempt(
-      run[operation] ?? (() => Promise.reject(new Error(`no operation "${operation}"`))),
-    );
+    if (!["read", "changed", "extended", "deleted"].includes(operation))
+      throw new Error(`no operation "${operation}"`);
+    await this.tryOnId(id, operation as "read" | "changed" | "extended" | "deleted");
   },
 );
 
 When(
   "{user}'s session is changed with {}",
   async function (this: SessionWorld, user: string, problem: string) {
-    const { data, ttlSeconds } = badInput(problem);
-    const { id } = this.session(user);
-    await this.attempt(() =>
-      ttlSeconds === undefined
-        ? this.store.update(id, data as JsonValue)
-        : this.store.touch(id, ttlSeconds as number),
-    );
+    await this.tryChange(user, badInput(problem));
   },
 );
 
-Then("it is rejected as {string}", function (this: SessionWorld, code: string) {
+Then("the attempt is rejected as {string}", function (this: SessionWorld, code: string) {
   expect(
     isSessionStoreError(this.lastError),
     `a typed store error, got ${String(this.lastError)}`,
@@ -53,7 +40,7 @@ Then("it is rejected as {string}", function (this: SessionWorld, code: string) {
 });
 
 Then("nothing was stored", async function (this: SessionWorld) {
-  const { cache, dynamodb } = await this.store.stats();
+  const { cache, dynamodb } = await this.stats();
   expect([cache.writes, cache.restores, dynamodb.writes], "writes counted").to.deep.equal([
     0, 0, 0,
   ]);
@@ -69,7 +56,7 @@ Then(
   "{user}'s session is unchanged in both stores",
   async function (this: SessionWorld, user: string) {
     const original = this.original.get(user);
-    const { cache, durable } = await expectInBoth(this, this.session(user).id);
+    const { cache, durable } = await this.expectInBoth(this.session(user).id);
     expect(cache.payload).to.equal(durable.payload);
     expect({
       version: durable.version,

@@ -4,9 +4,8 @@ import { cacheOutage } from "../support/load/cacheOutage";
 import { historyClient } from "../support/load/LoadClient";
 import { hitRatio, loadAttachments, timeSeriesAttachments } from "../support/load/loadReport";
 import { lastLoad, rememberLoad } from "../support/load/loadRuns";
-import { type MixedLoadOptions, type RequestKind, runMixedLoad } from "../support/load/MixedLoad";
+import type { MixedLoadOptions, RequestKind } from "../support/load/MixedLoad";
 import { lateReads } from "../support/load/timeSeries";
-import { expectInBoth } from "../support/observe/bothStores";
 import type { SessionWorld } from "../support/world";
 
 /** A load step may run far longer than an ordinary step; still bounded. */
@@ -22,15 +21,10 @@ async function load(
   more: Partial<MixedLoadOptions> = {},
 ): Promise<void> {
   // The load measures the store library itself (and resets its statistics), whatever the driver.
-  const result = await runMixedLoad(world.hybridStore, world.sessions, {
-    requestsPerUser,
-    mix,
-    ...more,
-  });
+  const result = await world.runLoad({ requestsPerUser, mix, ...more });
   rememberLoad(world, result);
-  for (const [user, session] of result.sessions) world.sessions.set(user, session);
   for (const a of [
-    ...loadAttachments(result, world.hybridStore.stats()),
+    ...loadAttachments(result, world.libraryStats()),
     ...timeSeriesAttachments(result),
   ])
     world.attach(a.body, { mediaType: a.mediaType, fileName: a.fileName });
@@ -72,7 +66,7 @@ Then("no request failed", function (this: SessionWorld) {
 Then(
   "at least {int} % of the cache lookups found the session",
   function (this: SessionWorld, percent: number) {
-    expect(hitRatio(this.hybridStore.stats()) * 100, "cache hit ratio %").to.be.at.least(percent);
+    expect(hitRatio(this.libraryStats()) * 100, "cache hit ratio %").to.be.at.least(percent);
   },
 );
 
@@ -92,7 +86,7 @@ Then(
   async function (this: SessionWorld) {
     await Promise.all(
       [...this.sessions].map(async ([user, session]) => {
-        const { cache, durable } = await expectInBoth(this, session.id);
+        const { cache, durable } = await this.expectInBoth(session.id);
         expect(
           { bytes: cache.payload, version: cache.session?.version, expiresAt: cache.expiresAt },
           `${user}'s session in the cache`,

@@ -1,5 +1,4 @@
 import { Given, When } from "@cucumber/cucumber";
-import { newSessionId } from "../store";
 import type { SessionWorld } from "../support/world";
 
 Given("a user has a session", async function (this: SessionWorld) {
@@ -65,17 +64,14 @@ When("a session that never existed is read", async function (this: SessionWorld)
 When(
   "{int} readers ask for {user}'s session at once",
   async function (this: SessionWorld, count: number, user: string) {
-    const id = this.session(user).id;
-    this.reads = await Promise.all(Array.from({ length: count }, () => this.store.get(id)));
+    await this.readAtOnce(user, count);
   },
 );
 
 When(
   "{user}'s session is extended to last {duration}",
   async function (this: SessionWorld, user: string, ttl: number) {
-    const touched = await this.store.touch(this.session(user).id, ttl);
-    this.reads.push(touched);
-    if (touched) this.sessions.set(user, touched);
+    await this.extend(user, ttl);
   },
 );
 
@@ -92,19 +88,12 @@ When("{user} signs out", async function (this: SessionWorld, user: string) {
 });
 
 When("the data of a session that never existed is changed", async function (this: SessionWorld) {
-  await this.attempt(() => this.store.update(newSessionId(), { user: "nobody" }));
+  await this.changeNonexistent();
 });
 
 Given("the cache has evicted {user}'s session", async function (this: SessionWorld, user: string) {
   await this.evict(user);
 });
-
-Given(
-  "the cache has evicted the session of {user}",
-  async function (this: SessionWorld, user: string) {
-    await this.evict(user);
-  },
-);
 
 Given(
   "the cache has evicted the sessions of {int} users",

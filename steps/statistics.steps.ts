@@ -4,7 +4,7 @@ import type { StoreCounters, StoreName } from "../store";
 import type { SessionWorld } from "../support/world";
 
 Then("the statistics show:", async function (this: SessionWorld, table: DataTable) {
-  const stats = await this.store.stats();
+  const stats = await this.stats();
   for (const row of table.hashes()) {
     const { store, ...expected } = row as { store: StoreName } & Record<string, string>;
     const actual = Object.fromEntries(
@@ -17,17 +17,17 @@ Then("the statistics show:", async function (this: SessionWorld, table: DataTabl
 });
 
 Then("DynamoDB was not asked for any session", async function (this: SessionWorld) {
-  expect((await this.store.stats()).dynamodb.reads).to.equal(0);
+  expect((await this.stats()).dynamodb.reads).to.equal(0);
 });
 
 Then("DynamoDB was read once", async function (this: SessionWorld) {
-  expect((await this.store.stats()).dynamodb.reads).to.equal(1);
+  expect((await this.stats()).dynamodb.reads).to.equal(1);
 });
 
 Then(
   "the statistics report latency percentiles for {int} creates and {int} reads",
   async function (this: SessionWorld, creates: number, reads: number) {
-    const { operations, commands } = await this.store.stats();
+    const { operations, commands } = await this.stats();
     expect([operations.create.count, operations.get.count]).to.deep.equal([creates, reads]);
     for (const summary of [
       operations.create,

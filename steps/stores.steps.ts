@@ -1,12 +1,11 @@
 import { Then } from "@cucumber/cucumber";
 import { expect } from "chai";
-import { expectInBoth, observeBoth } from "../support/observe/bothStores";
 import type { SessionWorld } from "../support/world";
 
 Then(
   "the cache and DynamoDB hold the same bytes for {user}'s session",
   async function (this: SessionWorld, user: string) {
-    const { cache, durable } = await expectInBoth(this, this.session(user).id);
+    const { cache, durable } = await this.expectInBoth(this.session(user).id);
     expect(cache.payload).to.equal(durable.payload);
   },
 );
@@ -14,7 +13,7 @@ Then(
 Then(
   "both stores hold version {int} of {user}'s session",
   async function (this: SessionWorld, version: number, user: string) {
-    const { cache, durable } = await expectInBoth(this, this.session(user).id);
+    const { cache, durable } = await this.expectInBoth(this.session(user).id);
     expect([cache.session?.version, durable.version, durable.session.version]).to.deep.equal([
       version,
       version,
@@ -27,7 +26,7 @@ Then(
   "both stores expire {user}'s session at the same second",
   async function (this: SessionWorld, user: string) {
     const session = this.session(user);
-    const { cache, durable } = await expectInBoth(this, session.id);
+    const { cache, durable } = await this.expectInBoth(session.id);
     expect({ cache: cache.expiresAt, dynamodb: durable.expiresAt }).to.deep.equal({
       cache: session.expiresAt,
       dynamodb: session.expiresAt,
@@ -54,14 +53,14 @@ Then(
   "the cache holds {user}'s session again, expiring at the original instant",
   async function (this: SessionWorld, user: string) {
     const session = this.session(user);
-    const { cache, durable } = await expectInBoth(this, session.id);
+    const { cache, durable } = await this.expectInBoth(session.id);
     expect(cache.payload, "restored bytes").to.equal(durable.payload);
     expect(cache.expiresAt, "restored expiry").to.equal(session.expiresAt);
   },
 );
 
 Then("neither store holds {user}'s session", async function (this: SessionWorld, user: string) {
-  const { cache, durable } = await observeBoth(this, this.session(user).id);
+  const { cache, durable } = await this.observeBoth(this.session(user).id);
   expect(durable, "DynamoDB item").to.equal(null);
   expect(cache?.session ?? null, "cache entry").to.equal(null);
 });
@@ -69,17 +68,17 @@ Then("neither store holds {user}'s session", async function (this: SessionWorld,
 Then(
   "DynamoDB still holds {user}'s expired session",
   async function (this: SessionWorld, user: string) {
-    const { durable } = await observeBoth(this, this.session(user).id);
+    const { durable } = await this.observeBoth(this.session(user).id);
     expect(durable, "DynamoDB item").to.not.equal(null);
     expect(durable?.expiresAt).to.be.at.most(Math.floor(Date.now() / 1000));
   },
 );
 
 Then("the cache does not hold {user}'s session", async function (this: SessionWorld, user: string) {
-  const { cache } = await observeBoth(this, this.session(user).id);
+  const { cache } = await this.observeBoth(this.session(user).id);
   expect(cache, "cache entry").to.equal(null);
 });
 
 Then("both stores hold every user's session", async function (this: SessionWorld) {
-  await Promise.all(this.users().map((user) => expectInBoth(this, this.session(user).id)));
+  await Promise.all(this.users().map((user) => this.expectInBoth(this.session(user).id)));
 });

@@ -1,9 +1,17 @@
 import type { NodeAddress, ValkeyConfig } from "./config";
 
-/** "host:port" as an address (the last colon splits, so an IPv6 host keeps its own). */
-export function parseAddress(address: string): NodeAddress {
+/**
+ * "host:port" as an address (the last colon splits, so an IPv6 host keeps its own); throws a
+ * sentence naming `what` when it is not one.
+ */
+export function parseAddress(address: string, what = "an address"): NodeAddress {
   const at = address.lastIndexOf(":");
-  return { host: address.slice(0, at), port: Number(address.slice(at + 1)) };
+  const host = address.slice(0, at);
+  const port = Number(address.slice(at + 1));
+  if (at <= 0 || !Number.isInteger(port) || port <= 0 || port > 65_535) {
+    throw new Error(`${what} must be host:port, not "${address}"`);
+  }
+  return { host, port };
 }
 
 /**

@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import { After, AfterAll, Before, BeforeAll, Status, setDefaultTimeout } from "@cucumber/cucumber";
 import { withDeadline } from "../common/withDeadline";
 import { attachEnvironment, readEnvFile } from "../lab/envFile";
-import { FaultControl } from "../lab/FaultControl";
+import { FaultProxy } from "../lab/FaultProxy";
 import { CacheObserver } from "./observe/CacheObserver";
 import { DurableObserver } from "./observe/DurableObserver";
 import { observerDynamoClient } from "./observe/observerDynamoClient";
@@ -35,7 +35,7 @@ BeforeAll(async function () {
     observerDynamoClient(description),
     description.dynamodb.table,
   );
-  const faults = description.toxiproxy ? new FaultControl(description.toxiproxy) : undefined;
+  const faults = description.toxiproxy ? new FaultProxy(description.toxiproxy) : undefined;
   await faults?.healAll();
   shared = { env, cache, durable, faults };
 });
@@ -50,7 +50,7 @@ Before(
     this.onStop(() => withDeadline(this.healAll(), 40_000, "healing the scenario's faults"));
     this.namespace = `scenario:${pickle.id.slice(0, 8)}:`;
     // Last registered, first run: the service stops before the store behind it closes.
-    this.onStop(() => withDeadline(this.hybridStore?.close(), 5000, "closing the session store"));
+    this.onStop(() => withDeadline(this.closeStore(), 5000, "closing the session store"));
     this.onStop(() => withDeadline(this.closeService(), 5000, "stopping the session service"));
     await withDeadline(this.connect(), 10_000, "connecting the session store");
   },
@@ -61,8 +61,8 @@ After(
   { name: "attach the store statistics, close the store", timeout: 60_000 },
   async function (this: SessionWorld, { result }) {
     // The store's own counters (those GET /stats serves): attached even when the service broke.
-    if (this.hybridStore) {
-      const stats = this.hybridStore.stats();
+    if (this.connected) {
+      const stats = this.libraryStats();
       this.attach(statsTable(stats), {
         mediaType: "text/csv",
         fileName: "store statistics.csv",

@@ -1,6 +1,6 @@
 import { defineParameterType } from "@cucumber/cucumber";
 import type { SessionSource } from "../store";
-import { FAULT_PATTERN } from "./faults/catalog";
+import { FAULT_PATTERN, type Fault, faultNamed, HEALING_PATTERN } from "./faults/catalog";
 
 const UNIT_SECONDS: Record<string, number> = { second: 1, minute: 60, hour: 3600 };
 
@@ -30,7 +30,14 @@ defineParameterType({
 defineParameterType({
   name: "fault",
   regexp: FAULT_PATTERN,
-  transformer: (words: string) => words,
+  transformer: (words: string): Fault => faultNamed(words),
+});
+
+/** The words that say a fault is over ("the cache comes back"): the fault they heal. */
+defineParameterType({
+  name: "healing",
+  regexp: HEALING_PATTERN,
+  transformer: (words: string): Fault => faultNamed(words),
 });
 
 /** What a user tries while a fault lasts. */

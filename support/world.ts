@@ -6,7 +6,7 @@ import { History } from "../checker/History";
 import { eventually } from "../common/eventually";
 import type { Environment } from "../lab/Environment";
 import { writeEnvFile } from "../lab/envFile";
-import type { FaultControl } from "../lab/FaultControl";
+import type { FaultProxy } from "../lab/FaultProxy";
 import {
   type CreateOptions,
   HybridSessionStore,
@@ -14,11 +14,15 @@ import {
   type JsonValue,
   newSessionId,
   type Session,
+  type StatsSnapshot,
 } from "../store";
 import { HttpDriver } from "./drivers/HttpDriver";
 import type { SessionDriver } from "./drivers/SessionDriver";
-import type { CacheObserver } from "./observe/CacheObserver";
-import type { DurableObserver } from "./observe/DurableObserver";
+import type { Fault, FaultTools } from "./faults/catalog";
+import { type MixedLoadOptions, type MixedLoadResult, runMixedLoad } from "./load/MixedLoad";
+import { type BothEntries, expectInBoth, observeBoth } from "./observe/bothStores";
+import type { CacheEntry, CacheObserver } from "./observe/CacheObserver";
+import type { DurableEntry, DurableObserver } from "./observe/DurableObserver";
 
 /** Everything a scenario is configured with comes from here (cucumber.js worldParameters). */
 export interface SessionWorldParameters {
@@ -39,7 +43,7 @@ export interface SharedResources {
   cache: CacheObserver;
   durable: DurableObserver;
   /** Absent when the environment has no fault proxy. */
-  faults?: FaultControl;
+  faults?: FaultProxy;
 }
 
 type Stop = () => unknown;
@@ -47,10 +51,10 @@ type Stop = () => unknown;
 /** The state of one scenario: its own store, key namespace, users and last outcomes. */
 export class SessionWorld extends World<SessionWorldParameters> {
   shared!: SharedResources;
-  /** What the steps act through: the store itself, or its HTTP service (worldParameters.driver). */
-  store!: SessionDriver;
-  /** The store library behind `store`, in this process: for what only it offers (resetStats). */
-  hybridStore!: HybridSessionStore;
+  /** What every action goes through: the store itself, or its HTTP service (worldParameters.driver). */
+  private driver!: SessionDriver;
+  /** The store library behind the driver, in this process: for what only it offers (the load). */
+  private library: HybridSessionStore | undefined;
   /** The service `store` talks to, when scenarios run through HTTP. */
   private service: HttpDriver | undefined;
   /** Prefix of every cache key this scenario's store writes. */
@@ -104,6 +108,16 @@ export class SessionWorld extends World<SessionWorldParameters> {
     return `${this.namespace}session:${id}`;
   }
 
+  /** What both stores hold for a session, read directly (never through the store). */
+  observeBoth(id: string): Promise<{ cache: CacheEntry | null; durable: DurableEntry | null }> {
+    return observeBoth(this.shared, this.cacheKey(id), id);
+  }
+
+  /** Both stores hold a live session for `id`; returns both entries. */
+  expectInBoth(id: string): Promise<BothEntries> {
+    return expectInBoth(this.shared, this.cacheKey(id), id);
+  }
+
   session(user = "the user"): Session {
     const session = this.sessions.get(user);
     if (!session) throw new Error(`${user} has no session in this scenario`);
@@ -115,7 +129,7 @@ export class SessionWorld extends World<SessionWorldParameters> {
     const value = data ?? { user, roles: ["reader"], visits: 1 };
     const input = { data: value, ttlSeconds: options.ttlSeconds };
     const session = await this.history.perform(user, "create", options.sessionId, input, () =>
-      this.store.create(value, options),
+      this.driver.create(value, options),
     );
     this.sessions.set(user, session);
     this.original.set(user, session);
@@ -126,7 +140,7 @@ export class SessionWorld extends World<SessionWorldParameters> {
   async change(user: string, data: JsonValue): Promise<Session> {
     const id = this.session(user).id;
     const updated = await this.history.perform(user, "update", id, { data }, () =>
-      this.store.update(id, data),
+      this.driver.update(id, data),
     );
     this.sessions.set(user, updated);
     return updated;
@@ -136,7 +150,7 @@ export class SessionWorld extends World<SessionWorldParameters> {
   async extend(user: string, ttlSeconds: number): Promise<Session | null> {
     const id = this.session(user).id;
     const touched = await this.history.perform(user, "touch", id, { ttlSeconds }, () =>
-      this.store.touch(id, ttlSeconds),
+      this.driver.touch(id, ttlSeconds),
     );
     this.reads.push(touched);
     if (touched) this.sessions.set(user, touched);
@@ -145,7 +159,7 @@ export class SessionWorld extends World<SessionWorldParameters> {
 
   async signOut(user: string): Promise<boolean> {
     const id = this.session(user).id;
-    this.deleted = await this.history.perform(user, "delete", id, {}, () => this.store.delete(id));
+    this.deleted = await this.history.perform(user, "delete", id, {}, () => this.driver.delete(id));
     return this.deleted;
   }
 
@@ -161,9 +175,90 @@ export class SessionWorld extends World<SessionWorldParameters> {
 
   async read(user: string): Promise<Session | null> {
     const id = this.session(user).id;
-    const session = await this.history.perform(user, "read", id, {}, () => this.store.get(id));
+    const session = await this.history.perform(user, "read", id, {}, () => this.driver.get(id));
     this.reads.push(session);
     return session;
+  }
+
+  /** `count` reads of the user's session at once; they become the reads to check. */
+  async readAtOnce(user: string, count: number): Promise<void> {
+    const id = this.session(user).id;
+    this.reads = await Promise.all(
+      Array.from({ length: count }, () =>
+        this.history.perform(user, "read", id, {}, () => this.driver.get(id)),
+      ),
+    );
+  }
+
+  /** Every user's session read once, all at once; they become the reads to check. */
+  async readEveryUser(): Promise<void> {
+    const reads = this.users().map((user) => this.read(user));
+    this.reads = await Promise.all(reads);
+  }
+
+  /** `count` changes to the user's data at once; their outcomes are kept for the Then steps. */
+  async changeAtOnce(user: string, count: number): Promise<void> {
+    const { id } = this.session(user);
+    this.outcomes = await Promise.allSettled(
+      Array.from({ length: count }, (_, change) => {
+        const data = { user, change };
+        return this.history.perform(user, "update", id, { data }, () =>
+          this.driver.update(id, data),
+        );
+      }),
+    );
+  }
+
+  // Input the store refuses before any I/O is not a history operation: these are attempts only.
+
+  /** Tries to create a session from (possibly bad) input; the error is kept for the Then steps. */
+  async tryCreate(data: unknown, options: CreateOptions): Promise<void> {
+    await this.attempt(() => this.driver.create(data as JsonValue, options));
+  }
+
+  /** Tries an operation on a session id as given (possibly malformed or unknown). */
+  async tryOnId(id: string, operation: "read" | "changed" | "extended" | "deleted"): Promise<void> {
+    const run = {
+      read: () => this.driver.get(id),
+      changed: () => this.driver.update(id, { user: "ada" }),
+      extended: () => this.driver.touch(id, 60),
+      deleted: () => this.driver.delete(id),
+    };
+    await this.attempt(run[operation]);
+  }
+
+  /** Tries to change the user's data, or its lifetime when `ttlSeconds` is given, with bad input. */
+  async tryChange(user: string, input: { data?: unknown; ttlSeconds?: unknown }): Promise<void> {
+    const { id } = this.session(user);
+    await this.attempt(() =>
+      input.ttlSeconds === undefined
+        ? this.driver.update(id, input.data as JsonValue)
+        : this.driver.touch(id, input.ttlSeconds as number),
+    );
+  }
+
+  /** The store's counters, as the driver reports them (GET /stats through the service). */
+  async stats(): Promise<StatsSnapshot> {
+    return this.driver.stats();
+  }
+
+  /** True while the scenario's store is connected. */
+  get connected(): boolean {
+    return this.library !== undefined;
+  }
+
+  /** The library's own counters, in this process, whatever the driver. */
+  libraryStats(): StatsSnapshot {
+    if (!this.library) throw new Error("no store is connected in this scenario");
+    return this.library.stats();
+  }
+
+  /** Runs a load against the library itself; the users' sessions become its last versions. */
+  async runLoad(options: MixedLoadOptions): Promise<MixedLoadResult> {
+    if (!this.library) throw new Error("no store is connected in this scenario");
+    const result = await runMixedLoad(this.library, this.sessions, options);
+    for (const [user, session] of result.sessions) this.sessions.set(user, session);
+    return result;
   }
 
   /**
@@ -176,12 +271,19 @@ export class SessionWorld extends World<SessionWorldParameters> {
       keyPrefix: this.namespace,
       ...overrides,
     };
-    this.hybridStore = await HybridSessionStore.connect(storeConfig);
-    this.store = this.hybridStore;
+    this.library = await HybridSessionStore.connect(storeConfig);
+    this.driver = this.library;
     if (this.parameters.driver === "http") {
-      this.service = await HttpDriver.start(this.hybridStore, { storeConfig });
-      this.store = this.service;
+      this.service = await HttpDriver.start(this.library, { storeConfig });
+      this.driver = this.service;
     }
+  }
+
+  /** Closes the scenario's store, if one is connected. */
+  async closeStore(): Promise<void> {
+    const library = this.library;
+    this.library = undefined;
+    await library?.close();
   }
 
   /** Stops the service, if one runs; the store stays open. */
@@ -194,7 +296,7 @@ export class SessionWorld extends World<SessionWorldParameters> {
   /** Replaces the scenario's store (and service) with one built with these settings. */
   async reconnect(overrides: Partial<HybridSessionStoreConfig>): Promise<void> {
     await this.closeService();
-    await this.hybridStore.close();
+    await this.closeStore();
     await this.connect(overrides);
   }
 
@@ -205,51 +307,69 @@ export class SessionWorld extends World<SessionWorldParameters> {
 
   /** The session service's base URL; only the local-http profile runs one. */
   get serviceUrl(): string {
-    if (!(this.store instanceof HttpDriver)) {
+    if (!this.service) {
       throw new Error("this scenario talks to the HTTP service: run it with --profile local-http");
     }
-    return this.store.baseUrl;
+    return this.service.baseUrl;
   }
 
-  /** The fault proxy; fails the step clearly where the environment has none. */
-  get faults(): FaultControl {
-    if (!this.shared.faults) throw new Error("this environment has no fault proxy (toxiproxy)");
-    return this.shared.faults;
+  /** What faults act through: the fault proxy and the environment's node processes. */
+  private get faultTools(): FaultTools {
+    const proxies = this.shared.faults;
+    if (!proxies) throw new Error("this environment has no fault proxy (toxiproxy)");
+    return {
+      proxies,
+      losePrimaryOf: (user) => this.losePrimaryOf(user),
+      restartKilledNodes: () => this.restartKilledNodes(),
+    };
   }
 
   /** Starts a fault, recorded in the history under the scenario's own words. */
-  async startFault(name: string, inject: () => Promise<void>): Promise<void> {
-    this.history.fault(name, "start");
-    await inject();
+  async startFault(fault: Fault): Promise<void> {
+    this.history.fault(fault.words, "start");
+    await fault.start(this.faultTools);
+  }
+
+  /** Heals one fault, recorded in the history. */
+  async healFault(fault: Fault): Promise<void> {
+    await fault.heal(this.faultTools);
+    this.history.fault(fault.words, "heal");
   }
 
   /** Kills the primary that serves the user's session (its process, not its proxy). */
-  async losePrimaryOf(user: string): Promise<number> {
+  private async losePrimaryOf(user: string): Promise<void> {
     const env: Environment = this.shared.env;
     if (!env.killNode) throw new Error("this environment cannot kill a Valkey node");
     const port = await this.shared.cache.primaryPortOf(this.cacheKey(this.session(user).id));
     this.killedNodes.push(port);
     await env.killNode(port);
-    return port;
+  }
+
+  private async restartKilledNodes(): Promise<void> {
+    const env = this.shared.env;
+    while (this.killedNodes.length > 0) {
+      const port = this.killedNodes.pop() as number;
+      await env.restartNode?.(port);
+      // The node runs under a new pid: tell every tool that attaches (and env:down) about it.
+      writeEnvFile(resolve(this.parameters.envFile), env.description);
+    }
   }
 
   /** Every fault healed: proxies enabled without toxics, killed nodes back in the cluster. */
   async healAll(): Promise<void> {
-    const env = this.shared.env;
     try {
       await this.shared.faults?.healAll();
     } finally {
       // Even when the proxy cannot be reached, a killed node must come back for the next scenario.
-      while (this.killedNodes.length > 0) {
-        const port = this.killedNodes.pop() as number;
-        await env.restartNode?.(port);
-        // The node runs under a new pid: tell every tool that attaches (and env:down) about it.
-        writeEnvFile(resolve(this.parameters.envFile), env.description);
-      }
+      await this.restartKilledNodes();
     }
+    const open = new Set<string>();
     for (const e of this.history.events) {
-      if (e.type === "fault" && e.action === "start") this.history.fault(e.name, "heal");
+      if (e.type !== "fault") continue;
+      if (e.action === "start") open.add(e.name);
+      else open.delete(e.name);
     }
+    for (const name of open) this.history.fault(name, "heal");
   }
 
   /**
@@ -260,13 +380,13 @@ export class SessionWorld extends World<SessionWorldParameters> {
     await this.healAll();
     await eventually(
       async () => {
-        expect(await this.store.settle(), "journal drained and cache repaired").to.equal(true);
+        expect(await this.driver.settle(), "journal drained and cache repaired").to.equal(true);
       },
       { timeoutMs: 10_000, intervalMs: 100, what: "the store to settle after healing" },
     );
     const final = new Map<string, FinalObservation>();
     for (const id of this.history.sessionIds()) {
-      const read = await this.store.get(id);
+      const read = await this.driver.get(id);
       const [cache, durable] = await Promise.all([
         this.shared.cache.entry(this.cacheKey(id)),
         this.shared.durable.entry(id),
@@ -286,7 +406,12 @@ export class SessionWorld extends World<SessionWorldParameters> {
   }
 
   async readNonexistent(): Promise<void> {
-    this.reads.push(await this.store.get(newSessionId()));
+    this.reads.push(await this.driver.get(newSessionId()));
+  }
+
+  /** Tries to change a session that never existed. */
+  async changeNonexistent(): Promise<void> {
+    await this.attempt(() => this.driver.update(newSessionId(), { user: "nobody" }));
   }
 
   async evict(user: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { connect, Socket } from "node:net";
-import { parseHostPort } from "./HostPort";
+import { splitHostPort } from "./HostPort";
 import { Link, type LinkOwner } from "./Link";
 import type { ToxicCollection } from "./ToxicCollection";
 
@@ -100,7 +100,7 @@ export class Connection implements LinkOwner {
 /** A socket to the upstream; an address that cannot be dialled gives a socket that closes at once. */
 function dialUpstream(address: string): Socket {
   try {
-    const { host, port } = parseHostPort(address);
+    const { host, port } = splitHostPort(address);
     return connect({
       host: host === "" ? "localhost" : host,
       port,

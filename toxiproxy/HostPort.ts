@@ -9,7 +9,7 @@ export interface HostPort {
 }
 
 /** Splits `host:port` (`[v6]:port` for IPv6) the way Go's net.SplitHostPort does. */
-export function parseHostPort(address: string): HostPort {
+export function splitHostPort(address: string): HostPort {
   const colon = address.lastIndexOf(":");
   if (colon < 0) throw new Error(`address ${address}: missing port in address`);
   let host = address.slice(0, colon);
@@ -31,7 +31,7 @@ export function formatHostPort({ host, port }: HostPort): string {
  * "localhost:26379" and "127.0.0.1:26379" name the same listener.
  */
 export async function resolveHostPort(address: string): Promise<HostPort> {
-  const { host, port } = parseHostPort(address);
+  const { host, port } = splitHostPort(address);
   if (host === "" || isIP(host) !== 0) return { host, port };
   const resolved = await lookup(host, { order: "ipv4first" });
   return { host: resolved.address, port };

@@ -1,33 +1,33 @@
 import { badRequestBody, proxyAlreadyExists, proxyNotFound } from "./ApiError";
 import { decodeProxyInput, type ProxyInput, requireNameAndUpstream } from "./ProxyInput";
-import { ToxicProxy } from "./ToxicProxy";
+import { TcpProxy } from "./TcpProxy";
 
 /** What `POST /populate` did: the proxies it made or kept, and the error that stopped it, if any. */
 export interface PopulateResult {
-  proxies: ToxicProxy[];
+  proxies: TcpProxy[];
   error?: unknown;
 }
 
 /** The server's proxies by name. Callers run one operation at a time (the API serialises them). */
 export class ProxyCollection {
-  private readonly proxies = new Map<string, ToxicProxy>();
+  private readonly proxies = new Map<string, TcpProxy>();
 
   /** Every proxy, by name. */
-  all(): ToxicProxy[] {
+  all(): TcpProxy[] {
     return [...this.proxies.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
   }
 
-  get(name: string): ToxicProxy {
+  get(name: string): TcpProxy {
     const proxy = this.proxies.get(name);
     if (proxy === undefined) throw proxyNotFound();
     return proxy;
   }
 
   /** Adds a proxy, started if `input.enabled`; one that cannot listen is not added. */
-  async create(input: ProxyInput): Promise<ToxicProxy> {
+  async create(input: ProxyInput): Promise<TcpProxy> {
     requireNameAndUpstream(input);
     if (this.proxies.has(input.name)) throw proxyAlreadyExists();
-    const proxy = new ToxicProxy(input.name, input.listen, input.upstream);
+    const proxy = new TcpProxy(input.name, input.listen, input.upstream);
     if (input.enabled) await proxy.start();
     this.proxies.set(proxy.name, proxy);
     return proxy;
@@ -49,7 +49,7 @@ export class ProxyCollection {
       requireNameAndUpstream(input, ` at proxy ${i + 1}`);
       return input;
     });
-    const proxies: ToxicProxy[] = [];
+    const proxies: TcpProxy[] = [];
     for (const input of inputs) {
       try {
         proxies.push(await this.addOrReplace(input));
@@ -82,13 +82,13 @@ export class ProxyCollection {
     await Promise.all(proxies.map((proxy) => proxy.stop()));
   }
 
-  private async addOrReplace(input: ProxyInput): Promise<ToxicProxy> {
+  private async addOrReplace(input: ProxyInput): Promise<TcpProxy> {
     const existing = this.proxies.get(input.name);
     if (existing !== undefined) {
       if (!(await existing.differs(input))) return existing;
       await existing.stop();
     }
-    const proxy = new ToxicProxy(input.name, input.listen, input.upstream);
+    const proxy = new TcpProxy(input.name, input.listen, input.upstream);
     if (input.enabled) await proxy.start();
     this.proxies.set(proxy.name, proxy);
     return proxy;

@@ -1,4 +1,9 @@
-import type { SessionWorld } from "../world";
+import type { UserActions } from "../load/LoadClient";
+
+/** The users, and what each can do, recorded. */
+export interface Users extends UserActions {
+  users(): string[];
+}
 
 export interface ChurnOptions {
   /** Operations each user makes, one after the other. */
@@ -13,10 +18,10 @@ export interface ChurnOptions {
 /**
  * Every user reads, changes and extends their own session (8 : 1 : 1), all users at once, while a
  * fault starts and heals part-way through, triggered by the count of completed operations (never by
- * a clock). Every operation is recorded in the World's history; failures are counted, not thrown.
+ * a clock). Every operation goes through `world`, which records it; failures are counted, not thrown.
  */
 export async function churn(
-  world: SessionWorld,
+  world: Users,
   options: ChurnOptions,
 ): Promise<{ ok: number; failed: number }> {
   const users = world.users();

@@ -1,5 +1,4 @@
 import type { HybridSessionStore, JsonValue, Session } from "../../store";
-import type { SessionWorld } from "../world";
 
 /** How a load's requests reach the store, one user's request at a time. */
 export interface LoadClient {
@@ -17,11 +16,18 @@ export function storeClient(store: HybridSessionStore): LoadClient {
   };
 }
 
-/** Through the World, so every request is in the scenario's history for the history checker. */
-export function historyClient(world: SessionWorld): LoadClient {
+/** What a user can do through something that records it (the World, into its history). */
+export interface UserActions {
+  read(user: string): Promise<Session | null>;
+  extend(user: string, ttlSeconds: number): Promise<Session | null>;
+  change(user: string, data: JsonValue): Promise<Session>;
+}
+
+/** Through recorded actions, so every request is in the history for the history checker. */
+export function historyClient(actions: UserActions): LoadClient {
   return {
-    read: (user) => world.read(user),
-    touch: (user, _, ttlSeconds) => world.extend(user, ttlSeconds),
-    update: (user, _, data) => world.change(user, data),
+    read: (user) => actions.read(user),
+    touch: (user, _, ttlSeconds) => actions.extend(user, ttlSeconds),
+    update: (user, _, data) => actions.change(user, data),
   };
 }

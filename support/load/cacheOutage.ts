@@ -1,8 +1,5 @@
-import type { SessionWorld } from "../world";
+import { CACHE_UNREACHABLE, type Fault } from "../faults/catalog";
 import type { LoadFault } from "./MixedLoad";
-
-/** The fault as the scenarios name it, and as the history records it. */
-const CACHE_LOST = "the cache is unreachable";
 
 /**
  * Shares of the requests completed when the cache goes away, and when it comes back. Half the run
@@ -12,16 +9,19 @@ const CACHE_LOST = "the cache is unreachable";
 const CACHE_LOST_AFTER = 0.2;
 const CACHE_BACK_AFTER = 0.3;
 
-/** Every cache proxy disabled, then enabled again; both moments recorded in the history. */
-export function cacheOutage(world: SessionWorld): LoadFault {
+/** Something that starts and heals a fault and records both (the World). */
+export interface FaultSwitch {
+  startFault(fault: Fault): Promise<void>;
+  healFault(fault: Fault): Promise<void>;
+}
+
+/** The cache unreachable, then back, part-way through a load; both moments recorded. */
+export function cacheOutage(faults: FaultSwitch): LoadFault {
   return {
-    name: CACHE_LOST,
+    name: CACHE_UNREACHABLE.words,
     startAfter: CACHE_LOST_AFTER,
     healAfter: CACHE_BACK_AFTER,
-    start: () => world.startFault(CACHE_LOST, () => world.faults.unreachable("valkey")),
-    heal: async () => {
-      await world.faults.heal("valkey");
-      world.history.fault(CACHE_LOST, "heal");
-    },
+    start: () => faults.startFault(CACHE_UNREACHABLE),
+    heal: () => faults.healFault(CACHE_UNREACHABLE),
   };
 }

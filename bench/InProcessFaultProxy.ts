@@ -7,7 +7,7 @@ import { ToxiproxyServer } from "../toxiproxy/ToxiproxyServer";
 const proxyPortOf = (nodePort: number): number => 24_000 + nodePort;
 
 /** One Toxiproxy proxy in front of every Valkey node, in a server this process runs. */
-export class FaultProxies {
+export class InProcessFaultProxy {
   private constructor(
     private readonly server: ToxiproxyServer,
     private readonly proxies: ToxiProxy[],
@@ -15,7 +15,7 @@ export class FaultProxies {
     readonly addressMap: Record<string, string>,
   ) {}
 
-  static async start(nodes: readonly NodeAddress[]): Promise<FaultProxies> {
+  static async start(nodes: readonly NodeAddress[]): Promise<InProcessFaultProxy> {
     const server = await ToxiproxyServer.start({ host: "127.0.0.1", port: 0 });
     try {
       const client = new Toxiproxy(server.url);
@@ -27,7 +27,7 @@ export class FaultProxies {
         proxies.push(await client.createProxy({ name: `valkey-${node.port}`, listen, upstream }));
         addressMap[upstream] = listen;
       }
-      return new FaultProxies(server, proxies, addressMap);
+      return new InProcessFaultProxy(server, proxies, addressMap);
     } catch (error) {
       await server.close();
       throw error;

@@ -9,7 +9,7 @@ export function textTable(
   header: readonly string[],
   rows: readonly (readonly string[])[],
   align: readonly Align[] = [],
-  indent = "",
+  { indent = "", rule = false }: { indent?: string; rule?: boolean } = {},
 ): string {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? "").length)));
   const line = (cells: readonly string[]) =>
@@ -21,7 +21,8 @@ export function textTable(
       })
       .join("  ")
       .trimEnd();
-  return [line(header), ...rows.map(line)].join("\n");
+  const under = rule ? [indent + widths.map((w) => "-".repeat(w)).join("  ")] : [];
+  return [line(header), ...under, ...rows.map(line)].join("\n");
 }
 
 /** `text` cut to `max` characters, an ellipsis marking the cut, so one cell cannot widen a table. */

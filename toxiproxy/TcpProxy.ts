@@ -20,7 +20,7 @@ export interface ProxyJson {
  * A listener that forwards each client to the upstream through the proxy's toxics. Disabled, it
  * does not listen at all, so clients are refused; enabled again, it listens on the same address.
  */
-export class ToxicProxy {
+export class TcpProxy {
   readonly toxics = new ToxicCollection();
   private server: Server | undefined;
   private readonly connections = new Set<Connection>();
