@@ -1,4 +1,5 @@
 import { messageOf } from "../../common/messageOf";
+import { seededRandom } from "../../common/seededRandom";
 import type { HybridSessionStore, JsonValue, Session, SessionSource } from "../../store";
 import { type LoadClient, storeClient } from "./LoadClient";
 
@@ -83,18 +84,6 @@ export interface MixedLoadResult {
   fault?: FaultWindow;
 }
 
-/** A small deterministic generator (mulberry32): uniform in [0, 1). */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function pickKind(mix: Record<RequestKind, number>, r: number): RequestKind {
   let edge = 0;
   for (const kind of REQUEST_KINDS) {
@@ -118,11 +107,11 @@ export async function runMixedLoad(
 ): Promise<MixedLoadResult> {
   const total = REQUEST_KINDS.reduce((sum, k) => sum + options.mix[k], 0);
   if (total !== 100) throw new Error(`the request mix adds up to ${total} %, not 100 %`);
-  const random = generator(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   const plans = new Map(
     [...sessions.keys()].map((user) => [
       user,
-      Array.from({ length: options.requestsPerUser }, () => pickKind(options.mix, random())),
+      Array.from({ length: options.requestsPerUser }, () => pickKind(options.mix, random.next())),
     ]),
   );
   const latest = new Map(sessions);
