@@ -2,10 +2,10 @@ import { Given, Then, When } from "@cucumber/cucumber";
 import { expect } from "chai";
 import { renderTimeline, renderVerdict } from "../checker/report";
 import { eventually } from "../common/eventually";
+import { CacheObserver } from "../lab/observe/CacheObserver";
+import { ownerOfLocalPort } from "../lab/observe/connections";
 import type { Fault } from "../support/faults/catalog";
 import { churn } from "../support/faults/churn";
-import { CacheObserver } from "../support/observe/CacheObserver";
-import { ownerOfLocalPort } from "../support/observe/connections";
 import type { SessionWorld } from "../support/world";
 
 /** Healing may restart a killed node (up to 30 s) before the store settles (up to 10 s). */

@@ -3,9 +3,9 @@ import { After, AfterAll, Before, BeforeAll, Status, setDefaultTimeout } from "@
 import { withDeadline } from "../common/withDeadline";
 import { attachEnvironment, readEnvFile } from "../lab/envFile";
 import { FaultProxy } from "../lab/FaultProxy";
-import { CacheObserver } from "./observe/CacheObserver";
-import { DurableObserver } from "./observe/DurableObserver";
-import { observerDynamoClient } from "./observe/observerDynamoClient";
+import { CacheObserver } from "../lab/observe/CacheObserver";
+import { DurableObserver } from "../lab/observe/DurableObserver";
+import { observerDynamoClient } from "../lab/observe/observerDynamoClient";
 import { statsTable } from "./report";
 import type { SessionWorld, SessionWorldParameters, SharedResources } from "./world";
 

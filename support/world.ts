@@ -7,6 +7,8 @@ import { eventually } from "../common/eventually";
 import type { Environment } from "../lab/Environment";
 import { writeEnvFile } from "../lab/envFile";
 import type { FaultProxy } from "../lab/FaultProxy";
+import type { CacheEntry, CacheObserver } from "../lab/observe/CacheObserver";
+import type { DurableEntry, DurableObserver } from "../lab/observe/DurableObserver";
 import {
   type CreateOptions,
   HybridSessionStore,
@@ -21,8 +23,6 @@ import type { SessionDriver } from "./drivers/SessionDriver";
 import type { Fault, FaultTools } from "./faults/catalog";
 import { type MixedLoadOptions, type MixedLoadResult, runMixedLoad } from "./load/MixedLoad";
 import { type BothEntries, expectInBoth, observeBoth } from "./observe/bothStores";
-import type { CacheEntry, CacheObserver } from "./observe/CacheObserver";
-import type { DurableEntry, DurableObserver } from "./observe/DurableObserver";
 
 /** Everything a scenario is configured with comes from here (cucumber.js worldParameters). */
 export interface SessionWorldParameters {

@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import type { CacheEntry, CacheObserver } from "./CacheObserver";
-import type { DurableEntry, DurableObserver } from "./DurableObserver";
+import type { CacheEntry, CacheObserver } from "../../lab/observe/CacheObserver";
+import type { DurableEntry, DurableObserver } from "../../lab/observe/DurableObserver";
 
 /** The two observers, straight to the servers. */
 export interface StoreObservers {

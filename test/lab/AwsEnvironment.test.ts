@@ -9,10 +9,10 @@ import { LOCAL_CREDENTIALS } from "../../lab/DynamoDbLocal";
 import type { Environment, EnvironmentDescription } from "../../lab/Environment";
 import { attachEnvironment, readEnvFile } from "../../lab/envFile";
 import { ensureLocalEnvironment, localPaths, stopLocalEnvironment } from "../../lab/localEnvFile";
+import { CacheObserver } from "../../lab/observe/CacheObserver";
+import { ownerOfLocalPort } from "../../lab/observe/connections";
 import { awsOptionsFromEnv } from "../../scripts/features-instance";
 import { HybridSessionStore } from "../../store";
-import { CacheObserver } from "../../support/observe/CacheObserver";
-import { ownerOfLocalPort } from "../../support/observe/connections";
 
 const root = resolve(__dirname, "..", "..");
 /** Proxy names and ports of these tests: apart from the local environment's (valkey-700x, 27001..). */

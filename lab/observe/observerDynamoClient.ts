@@ -1,5 +1,5 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { EnvironmentDescription } from "../../lab/Environment";
+import type { EnvironmentDescription } from "../Environment";
 
 /**
  * A DynamoDB client that goes straight to the table, never through the fault proxy: DynamoDB
