@@ -1,4 +1,4 @@
-import { SessionStoreError } from "../../store";
+import { SessionStoreError } from "../store";
 
 /** An error response of the session service, `{ error: { code, message } }`, as a typed store error. */
 export class RemoteStoreError extends SessionStoreError {
@@ -10,4 +10,12 @@ export class RemoteStoreError extends SessionStoreError {
   ) {
     super(message);
   }
+}
+
+/**
+ * No answer came (a timeout, a reset, a server that died): the operation may or may not have
+ * been applied. A history records it as `info`.
+ */
+export class NoAnswerError extends SessionStoreError {
+  readonly code = "NO_ANSWER";
 }
