@@ -1,7 +1,12 @@
 import { join } from "node:path";
+import { eventually } from "../common/eventually";
+import { messageOf } from "../common/messageOf";
 import type { Environment } from "./Environment";
 import { attachEnvironment, ENV_FILE, readEnvFile, removeEnvFile, writeEnvFile } from "./envFile";
 import { LocalEnvironment } from "./LocalEnvironment";
+
+/** Milliseconds an unhealthy environment gets to recover (a scenario restarting a node) before it is replaced. */
+const ATTACH_PATIENCE_MS = 45_000;
 
 /** Paths of the local environment, relative to the repository root. */
 export function localPaths(root: string): { envFile: string; jarDir: string } {
@@ -18,15 +23,29 @@ export async function ensureLocalEnvironment(
   options: { toxiproxyUrl?: string } = {},
 ): Promise<{ env: Environment; started: boolean }> {
   const { envFile, jarDir } = localPaths(root);
-  const existing = readEnvFile(envFile);
-  if (existing) {
-    const env = attachEnvironment(existing);
+  if (readEnvFile(envFile)) {
     try {
-      await env.checkHealth();
+      // A scenario elsewhere may have killed a node on purpose: give it time to bring it back
+      // (re-reading the file, which names the node's new pid) before calling the environment dead.
+      const env = await eventually(
+        async () => {
+          const current = readEnvFile(envFile);
+          if (!current) throw new Error(`${envFile} was removed`);
+          const attached = attachEnvironment(current);
+          await attached.checkHealth();
+          return attached;
+        },
+        {
+          timeoutMs: ATTACH_PATIENCE_MS,
+          intervalMs: 250,
+          what: "the running environment to be healthy",
+        },
+      );
       return { env, started: false };
     } catch (error) {
-      log(`${(error as Error).message}; stopping what is left and starting anew`);
-      await env.stop();
+      const left = readEnvFile(envFile);
+      log(`${messageOf(error)}; stopping what is left and starting anew`);
+      if (left) await attachEnvironment(left).stop();
       removeEnvFile(envFile);
     }
   }
