@@ -22,7 +22,12 @@ export * from "./errors";
 export { HybridSessionStore, type StoreEvent } from "./HybridSessionStore";
 export type { LatencySummary } from "./LatencyHistogram";
 export type { CreateOptions, JsonValue, Session, SessionSource } from "./Session";
-export { isValidSessionId, newSessionId } from "./SessionId";
+export {
+  isValidSessionId,
+  newSessionId,
+  SESSION_ID_MAX_LENGTH,
+  SESSION_ID_MIN_LENGTH,
+} from "./SessionId";
 export { DYNAMODB_ITEM_LIMIT_BYTES } from "./SessionRecord";
 export type {
   JournalCounters,
