@@ -8,6 +8,15 @@
  * ```
  */
 
+export type { SessionCookie } from "./adapters/cookieExpiry";
+export {
+  type ExpressSessionData,
+  ExpressSessionMissingError,
+  type ExpressSessionRequest,
+  ExpressSessionStore,
+} from "./adapters/ExpressSessionStore";
+export { type FastifySessionData, FastifySessionStore } from "./adapters/FastifySessionStore";
+export type { SessionAdapterOptions, SessionStorePort } from "./adapters/SessionBridge";
 export { addressResolverOf, parseAddress } from "./addressResolver";
 export type { BreakerOptions, BreakerState } from "./CircuitBreaker";
 export type {
