@@ -33,10 +33,22 @@ Feature: Rejecting bad input
         | problem                        | error              |
         | the id "not-a-session-id"      | INVALID_SESSION_ID |
         | an id with a slash             | INVALID_SESSION_ID |
+        | an id of 21 characters         | INVALID_SESSION_ID |
+        | an id of 65 characters         | INVALID_SESSION_ID |
 
     Scenario: A session just under DynamoDB's limit is accepted
       When a user signs in with data of 399 KB
       Then both stores hold version 1 of the user's session
+
+    Scenario Outline: An id a web framework chose is accepted when it is long enough to be unguessable
+      When a user signs in with an id of <length> characters
+      Then both stores hold version 1 of the user's session
+
+      Examples: From 128 bits to the longest id accepted
+        | length |
+        | 22     |
+        | 32     |
+        | 64     |
 
   Rule: An id of the wrong form is rejected by every operation
 

@@ -57,7 +57,9 @@ else
   rm -rf "$release"
   mkdir -p "$release"
   tar -xzf "$archive" -C "$release"
-  if ! (cd "$release" && npm ci --omit=dev --no-audit --no-fund) >"$release.npm-ci.log" 2>&1; then
+  # The service runs through ts-node with fastify: dev dependencies of the npm package, which ships
+  # only the library's own runtime dependencies.
+  if ! (cd "$release" && npm ci --include=dev --no-audit --no-fund) >"$release.npm-ci.log" 2>&1; then
     tail -n 30 "$release.npm-ci.log" >&2
     fail "npm ci failed in $release (log: $release.npm-ci.log)"
   fi

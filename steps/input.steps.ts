@@ -1,7 +1,7 @@
 import { Then, When } from "@cucumber/cucumber";
 import { expect } from "chai";
-import { type CreateOptions, isSessionStoreError, newSessionId } from "../store";
-import { badInput, sizedData } from "../support/badInput";
+import { type CreateOptions, isSessionStoreError, isValidSessionId, newSessionId } from "../store";
+import { badInput, idOfLength, sizedData } from "../support/badInput";
 import type { SessionWorld } from "../support/world";
 
 When("a user tries to sign in with {}", async function (this: SessionWorld, problem: string) {
@@ -14,6 +14,13 @@ When("a user tries to sign in with {}", async function (this: SessionWorld, prob
 When("a user signs in with data of {int} KB", async function (this: SessionWorld, kb: number) {
   await this.signIn("the user", {}, sizedData(kb * 1024));
 });
+
+When(
+  "a user signs in with an id of {int} characters",
+  async function (this: SessionWorld, length: number) {
+    await this.signIn("the user", { sessionId: idOfLength(length) });
+  },
+);
 
 When(
   "a session with the id {string} is {word}",
@@ -47,7 +54,7 @@ Then("nothing was stored", async function (this: SessionWorld) {
   expect(await this.shared.cache.keys(this.namespace), "cache keys of this scenario").to.deep.equal(
     [],
   );
-  if (this.intendedId && /^[A-Za-z0-9_-]{24}$/.test(this.intendedId)) {
+  if (isValidSessionId(this.intendedId)) {
     expect(await this.shared.durable.entry(this.intendedId), "DynamoDB item").to.equal(null);
   }
 });

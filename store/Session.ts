@@ -11,7 +11,7 @@ export type JsonValue =
 export type SessionSource = "cache" | "dynamodb";
 
 export interface Session<T extends JsonValue = JsonValue> {
-  /** 24 base64url characters. */
+  /** 22 to 64 base64url characters; the store's own are 24. */
   id: string;
   data: T;
   /** Starts at 1; every update and touch adds 1. */
@@ -29,6 +29,6 @@ export interface Session<T extends JsonValue = JsonValue> {
 export interface CreateOptions {
   /** Lifetime in seconds, a positive integer. Default: the store's `defaultTtlSeconds`. */
   ttlSeconds?: number;
-  /** Use this id instead of a new random one; it must have the form the store issues. */
+  /** Use this id instead of a new random one: 22 to 64 base64url characters, at least 128 random bits. */
   sessionId?: string;
 }

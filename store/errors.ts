@@ -13,7 +13,7 @@ export abstract class SessionStoreError extends Error {
 /** Input rejected before anything was written. */
 export abstract class InvalidInputError extends SessionStoreError {}
 
-/** The session id is not of the store's form (24 base64url characters, 144 random bits). */
+/** The session id is not of the store's form (22 to 64 base64url characters, at least 128 bits). */
 export class InvalidSessionIdError extends InvalidInputError {
   readonly code = "INVALID_SESSION_ID";
 }

@@ -8,6 +8,15 @@
  * ```
  */
 
+export type { SessionCookie } from "./adapters/cookieExpiry";
+export {
+  type ExpressSessionData,
+  ExpressSessionMissingError,
+  type ExpressSessionRequest,
+  ExpressSessionStore,
+} from "./adapters/ExpressSessionStore";
+export { type FastifySessionData, FastifySessionStore } from "./adapters/FastifySessionStore";
+export type { SessionAdapterOptions, SessionStorePort } from "./adapters/SessionBridge";
 export { addressResolverOf, parseAddress } from "./addressResolver";
 export type { BreakerOptions, BreakerState } from "./CircuitBreaker";
 export type {
@@ -22,7 +31,12 @@ export * from "./errors";
 export { HybridSessionStore, type StoreEvent } from "./HybridSessionStore";
 export type { LatencySummary } from "./LatencyHistogram";
 export type { CreateOptions, JsonValue, Session, SessionSource } from "./Session";
-export { isValidSessionId, newSessionId } from "./SessionId";
+export {
+  isValidSessionId,
+  newSessionId,
+  SESSION_ID_MAX_LENGTH,
+  SESSION_ID_MIN_LENGTH,
+} from "./SessionId";
 export { DYNAMODB_ITEM_LIMIT_BYTES } from "./SessionRecord";
 export type {
   JournalCounters,
