@@ -7,11 +7,11 @@ import { join } from "node:path";
 import { type Proxy as ToxiProxy, Toxiproxy } from "toxiproxy-node-client";
 import type { EnvironmentDescription } from "../../../lab/Environment";
 import { attachEnvironment, ENV_FILE, readEnvFile } from "../../../lab/envFile";
-import { eventually } from "../../../lab/eventually";
+import { eventually } from "../../../common/eventually";
 import { type HybridSessionStoreConfig, parseAddress } from "../../../store";
-import { CacheObserver } from "../../../support/observe/CacheObserver";
-import { DurableObserver } from "../../../support/observe/DurableObserver";
-import { observerDynamoClient } from "../../../support/observe/observerDynamoClient";
+import { CacheObserver } from "../../../lab/observe/CacheObserver";
+import { DurableObserver } from "../../../lab/observe/DurableObserver";
+import { observerDynamoClient } from "../../../lab/observe/observerDynamoClient";
 import { ROOT, testPrefix } from "../../service/localEnv";
 
 /**
