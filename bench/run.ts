@@ -11,7 +11,8 @@ import { join, resolve } from "node:path";
 import type { Environment } from "../lab/Environment";
 import { eventually } from "../lab/eventually";
 import { ensureLocalEnvironment, stopLocalEnvironment } from "../lab/localEnvFile";
-import { buildContenders, type Contenders } from "./Contenders";
+import { cacheKey } from "../store";
+import { BENCH_PREFIX, buildContenders, type Contenders } from "./Contenders";
 import { FaultProxies } from "./FaultProxies";
 import { heapFlatness } from "./heap";
 import { measure, medianSample, type Sample, warmUp } from "./measure";
@@ -64,7 +65,7 @@ interface Stampede {
 async function stampedeRound(c: Contenders, options: WorkloadOptions): Promise<Sample> {
   const store = c.stampedeStore;
   const { id } = await store.create(options.session.data, { ttlSeconds: 900 });
-  await c.glide.del([`bench:session:${id}`]);
+  await c.glide.del([cacheKey(BENCH_PREFIX, id)]);
   store.resetStats();
   const sample = await measure(() => store.get(id), 50, {
     durationMs: 0,

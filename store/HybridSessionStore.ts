@@ -1,5 +1,6 @@
 import { CacheRepairs } from "./CacheRepairs";
 import type { BreakerState } from "./CircuitBreaker";
+import { cacheKey } from "./cacheKey";
 import { type HybridSessionStoreConfig, type ResolvedConfig, resolveConfig } from "./config";
 import { type DurableItem, DynamoDurable } from "./DynamoDurable";
 import {
@@ -295,7 +296,7 @@ export class HybridSessionStore {
   }
 
   private key(id: string): string {
-    return `${this.config.keyPrefix}session:${id}`;
+    return cacheKey(this.config.keyPrefix, id);
   }
 
   private emit(event: StoreEvent): void {

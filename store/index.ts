@@ -10,6 +10,7 @@
 
 export { addressResolverOf, parseAddress } from "./addressResolver";
 export type { BreakerOptions, BreakerState } from "./CircuitBreaker";
+export { cacheKey } from "./cacheKey";
 export type {
   DurableFailurePolicy,
   DynamoDbConfig,

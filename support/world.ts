@@ -9,6 +9,7 @@ import { eventually } from "../lab/eventually";
 import type { FaultControl } from "../lab/FaultControl";
 import {
   type CreateOptions,
+  cacheKey,
   HybridSessionStore,
   type HybridSessionStoreConfig,
   type JsonValue,
@@ -101,7 +102,7 @@ export class SessionWorld extends World<SessionWorldParameters> {
   }
 
   cacheKey(id: string): string {
-    return `${this.namespace}session:${id}`;
+    return cacheKey(this.namespace, id);
   }
 
   session(user = "the user"): Session {
