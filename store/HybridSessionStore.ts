@@ -25,7 +25,7 @@ import {
   type SessionRecord,
 } from "./SessionRecord";
 import { SingleFlight } from "./SingleFlight";
-import { type Operation, type StatsSnapshot, StoreStats } from "./StoreStats";
+import { type StatsSnapshot, type StoreOperation, StoreStats } from "./StoreStats";
 import { ValkeyCache } from "./ValkeyCache";
 
 /** Conditional writes retried on a concurrent change before ConcurrentUpdateError. */
@@ -303,7 +303,7 @@ export class HybridSessionStore {
     for (const listener of this.listeners) listener(event);
   }
 
-  private async timed<T>(op: Operation, run: () => Promise<T>): Promise<T> {
+  private async timed<T>(op: StoreOperation, run: () => Promise<T>): Promise<T> {
     if (this.closed) throw new StoreClosedError();
     const started = performance.now();
     try {

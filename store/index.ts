@@ -27,9 +27,9 @@ export { isValidSessionId, newSessionId } from "./SessionId";
 export { DYNAMODB_ITEM_LIMIT_BYTES } from "./SessionRecord";
 export type {
   JournalCounters,
-  Operation,
   StatsSnapshot,
   StoreCounters,
   StoreName,
+  StoreOperation,
 } from "./StoreStats";
 export { createTableInput, ITEM_ATTRIBUTES, SESSION_TABLE } from "./TableSchema";
