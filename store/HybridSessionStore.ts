@@ -10,6 +10,7 @@ import {
   StoreClosedError,
   StoreUnavailableError,
 } from "./errors";
+import { outcome } from "./outcome";
 import { ReplayJournal } from "./ReplayJournal";
 import type { CreateOptions, JsonValue, Session } from "./Session";
 import { assertSessionId, newSessionId } from "./SessionId";
@@ -118,8 +119,8 @@ export class HybridSessionStore {
       assertStorable(record);
 
       const [durable, cached] = await Promise.all([
-        settle(this.durable.putNew(record, Math.floor(now / 1000))),
-        settle(this.cache.setIfNewer(this.key(id), record.payload, record.expiresAt)),
+        outcome(this.durable.putNew(record, Math.floor(now / 1000))),
+        outcome(this.cache.setIfNewer(this.key(id), record.payload, record.expiresAt)),
       ]);
       const cacheWritten = cached.status === "fulfilled" && cached.value;
       if (durable.status === "fulfilled") {
@@ -244,7 +245,7 @@ export class HybridSessionStore {
             oldSession.expiresAt,
           )
         : this.cache.delete(this.key(id));
-      const written = await settle(cacheWrite);
+      const written = await outcome(cacheWrite);
       this.countCacheWrite(written);
       if (written.status === "rejected") this.repairs.mark(id);
       this.flights.forget(id);
@@ -344,7 +345,7 @@ export class HybridSessionStore {
           ? this.cache.delete(this.key(id))
           : undefined;
     if (restore) {
-      const restored = await settle(restore);
+      const restored = await outcome(restore);
       if (restored.status === "fulfilled") {
         if (item && restored.value) this.counters.count("cache", "restores");
         if (reason === "repair") this.repaired(id);
@@ -394,7 +395,7 @@ export class HybridSessionStore {
       }
       if (written) {
         this.counters.count("dynamodb", "writes");
-        const cached = await settle(
+        const cached = await outcome(
           this.cache.setIfNewer(this.key(id), record.payload, record.expiresAt),
         );
         this.countCacheWrite(cached);
@@ -507,7 +508,7 @@ export class HybridSessionStore {
 
   /** Undoes a cache write whose durable write failed, so nothing unacknowledged stays readable. */
   private async forgetCached(id: string, payload: string): Promise<void> {
-    await settle(this.cache.deleteIfEqual(this.key(id), payload));
+    await outcome(this.cache.deleteIfEqual(this.key(id), payload));
   }
 
   /** One maintenance round at a time, in the background: journal replay, then cache repairs. */
@@ -526,9 +527,9 @@ export class HybridSessionStore {
       }
       if (this.repairs.pending === 0) return;
       // Repairs need the cache: probe it first (the breaker refuses at once while it is open).
-      if ((await settle(this.cache.ping())).status === "rejected") return;
+      if ((await outcome(this.cache.ping())).status === "rejected") return;
       for (const id of this.repairs.next(REPAIR_BATCH)) {
-        await settle(this.flights.run(id, () => this.loadFromDurable(id, "repair")));
+        await outcome(this.flights.run(id, () => this.loadFromDurable(id, "repair")));
       }
     })().finally(() => {
       this.maintaining = undefined;
@@ -550,11 +551,4 @@ export class HybridSessionStore {
     if (!session) throw new Error("a session record decoded as a tombstone");
     return session;
   }
-}
-
-function settle<T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> {
-  return promise.then(
-    (value) => ({ status: "fulfilled", value }),
-    (reason: unknown) => ({ status: "rejected", reason }),
-  );
 }
