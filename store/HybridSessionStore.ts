@@ -81,8 +81,8 @@ export class HybridSessionStore {
     this.journal = new ReplayJournal(
       this.cache,
       this.durable,
-      `${config.keyPrefix}journal`,
-      (id) => this.key(id),
+      config.keyPrefix,
+      (id, payload) => this.forgetCached(id, payload),
       this.counters,
     );
   }
@@ -225,7 +225,7 @@ export class HybridSessionStore {
   delete(id: string): Promise<boolean> {
     return this.timed("delete", async () => {
       assertSessionId(id);
-      if (!(await this.journal.drain())) return this.deleteThroughJournal(id);
+      if (!(await this.journal.drain()).drained) return this.deleteThroughJournal(id);
       let old: DurableItem | null;
       try {
         old = await this.durable.delete(id);
@@ -379,7 +379,7 @@ export class HybridSessionStore {
     id: string,
     change: (current: Session, nowMs: number) => SessionRecord,
   ): Promise<Session | null> {
-    if (!(await this.journal.drain())) return this.mutateThroughJournal(id, change);
+    if (!(await this.journal.drain()).drained) return this.mutateThroughJournal(id, change);
     let current = await this.currentForWrite(id);
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
       if (!current) return null;
@@ -519,11 +519,8 @@ export class HybridSessionStore {
   private runMaintenance(): Promise<void> {
     this.maintaining ??= (async () => {
       if (this.journal.dirty) {
-        const before = this.counters.journal.replayed;
-        if (await this.journal.drain()) {
-          const replayed = this.counters.journal.replayed - before;
-          if (replayed > 0) this.emit({ type: "journal-drained", replayed });
-        }
+        const { drained, replayed } = await this.journal.drain();
+        if (drained && replayed > 0) this.emit({ type: "journal-drained", replayed });
       }
       if (this.repairs.pending === 0) return;
       // Repairs need the cache: probe it first (the breaker refuses at once while it is open).

@@ -1,4 +1,4 @@
-import { GlideClusterClient, InfBoundary, Logger, Script } from "@valkey/valkey-glide";
+import { GlideClusterClient, Logger, Script } from "@valkey/valkey-glide";
 import { addressResolverOf } from "./addressResolver";
 import { type BreakerState, CircuitBreaker } from "./CircuitBreaker";
 import type { ResolvedConfig } from "./config";
@@ -36,14 +36,17 @@ const RECONNECT_BACKOFF_MS = 500;
 
 let loggerConfigured = false;
 
-/** One entry of the replay journal: its stream id and its fields. */
-export interface JournalEntry {
-  streamId: string;
-  fields: Record<string, string>;
+/** What the replay journal needs of the cache's connection: commands of its own, through the breaker. */
+export interface ValkeyCommands {
+  /** Sends `args` (a command routed by its key), timed as `kind`; resolves to GLIDE's decoded reply. */
+  customCommand(kind: StoreCommand, args: string[]): Promise<unknown>;
 }
 
-/** The cache side of the store: a GLIDE cluster client, connected lazily and reconnected on demand. */
-export class ValkeyCache {
+/**
+ * The session cache: a GLIDE cluster client, connected lazily and reconnected on demand, behind the
+ * store's breaker. It knows session payloads, not the journal, which brings its own commands.
+ */
+export class ValkeyCache implements ValkeyCommands {
   private client: Promise<GlideClusterClient> | undefined;
   /** The client once connected, so a command need not await the connection. */
   private connected: GlideClusterClient | undefined;
@@ -112,43 +115,12 @@ export class ValkeyCache {
     });
   }
 
+  customCommand(kind: StoreCommand, args: string[]): Promise<unknown> {
+    return this.command(kind, (c) => c.customCommand(args));
+  }
+
   get breakerState(): BreakerState {
     return this.breaker.state;
-  }
-
-  /** Appends an entry to the journal stream at `key`. */
-  journalAppend(key: string, fields: Record<string, string>): Promise<void> {
-    return this.command("write", async (c) => {
-      await c.xadd(key, Object.entries(fields));
-    });
-  }
-
-  /** The oldest `count` entries of the journal. */
-  journalRead(key: string, count: number): Promise<JournalEntry[]> {
-    return this.command("get", async (c) => {
-      const entries = await c.xrange(
-        key,
-        InfBoundary.NegativeInfinity,
-        InfBoundary.PositiveInfinity,
-        {
-          count,
-        },
-      );
-      return Object.entries(entries ?? {}).map(([streamId, pairs]) => ({
-        streamId,
-        fields: Object.fromEntries(pairs.map(([f, v]) => [String(f), String(v)])),
-      }));
-    });
-  }
-
-  journalRemove(key: string, streamIds: string[]): Promise<void> {
-    return this.command("delete", async (c) => {
-      await c.xdel(key, streamIds);
-    });
-  }
-
-  journalLength(key: string): Promise<number> {
-    return this.command("get", (c) => c.xlen(key));
   }
 
   async close(): Promise<void> {
