@@ -20,11 +20,12 @@ export type {
 } from "./config";
 export { DEFAULT_REGION } from "./config";
 export * from "./errors";
-export { HybridSessionStore, type StoreEvent } from "./HybridSessionStore";
+export { HybridSessionStore } from "./HybridSessionStore";
 export type { LatencySummary } from "./LatencyHistogram";
 export type { CreateOptions, JsonValue, Session, SessionSource } from "./Session";
 export { isValidSessionId, newSessionId } from "./SessionId";
 export { DYNAMODB_ITEM_LIMIT_BYTES } from "./SessionRecord";
+export type { StoreEvent } from "./StoreEvents";
 export type {
   JournalCounters,
   StatsSnapshot,
