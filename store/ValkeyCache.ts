@@ -151,6 +151,7 @@ export class ValkeyCache implements ValkeyCommands {
     });
   }
 
+  /** The journal's own commands (see ValkeyCommands); the breaker and the timings are shared. */
   customCommand(kind: StoreCommand, args: string[]): Promise<unknown> {
     return this.command(kind, (c) => c.customCommand(args));
   }
@@ -175,14 +176,14 @@ export class ValkeyCache implements ValkeyCommands {
     this.deleteIfEqualScript.release();
   }
 
-  /**
-   * Runs one command through the breaker, timing it. Kept free of `async` layers: this wraps every
-   * cache hit, and each awaited promise costs on the hottest path.
-   */
   private key(id: string): string {
     return cacheKey(this.keyPrefix, id);
   }
 
+  /**
+   * Runs one command through the breaker, timing it. Kept free of `async` layers: this wraps every
+   * cache hit, and each awaited promise costs on the hottest path.
+   */
   private command<T>(name: StoreCommand, run: (c: GlideClusterClient) => Promise<T>): Promise<T> {
     if (!this.breaker.allow()) {
       return Promise.reject(new StoreUnavailableError("cache", "cache circuit breaker is open"));
