@@ -16,10 +16,10 @@ import type { ValkeyCache } from "./ValkeyCache";
 import { CACHE_WRITTEN, type WriteBookkeeping } from "./WriteBookkeeping";
 
 /**
- * Writes acknowledged without DynamoDB (`durableFailurePolicy: "journal"`, while DynamoDB does not
- * answer or the journal is not yet drained). The cache's compare-and-set decides between concurrent
- * writers, then the write is appended to the replay journal; if the journal cannot take it, the
- * write is taken back out of the cache, so nothing unacknowledged stays readable.
+ * Writes acknowledged without DynamoDB: while it does not answer (`durableFailurePolicy: "journal"`),
+ * or while the journal holds writes not yet replayed into it. The cache's compare-and-set decides
+ * between concurrent writers, then the write is appended to the replay journal; if the journal
+ * cannot take it, the write is taken back out of the cache, so nothing unacknowledged stays readable.
  */
 export class JournalledWrites {
   constructor(
