@@ -12,7 +12,8 @@ import { eventually } from "../common/eventually";
 import { runMain } from "../common/runMain";
 import { textTable } from "../common/textTable";
 import { localEnvironment, withEnvironment } from "../lab/withEnvironment";
-import { buildContenders, type Contenders } from "./Contenders";
+import { cacheKey } from "../store";
+import { BENCH_PREFIX, buildContenders, type Contenders } from "./Contenders";
 import { heapFlatness } from "./heap";
 import { InProcessFaultProxy } from "./InProcessFaultProxy";
 import { measure, medianSample, type Sample, warmUp } from "./measure";
@@ -65,7 +66,7 @@ interface Stampede {
 async function stampedeRound(c: Contenders, options: WorkloadOptions): Promise<Sample> {
   const store = c.stampedeStore;
   const { id } = await store.create(options.session.data, { ttlSeconds: 900 });
-  await c.glide.del([`bench:session:${id}`]);
+  await c.glide.del([cacheKey(BENCH_PREFIX, id)]);
   store.resetStats();
   const sample = await measure(() => store.get(id), 50, {
     durationMs: 0,

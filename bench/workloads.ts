@@ -1,6 +1,6 @@
 import { GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { TimeUnit } from "@valkey/valkey-glide";
-import { ITEM_ATTRIBUTES, newSessionId, SESSION_TABLE } from "../store";
+import { ITEM_ATTRIBUTES, newSessionId, SESSION_TABLE, cacheKey as storeCacheKey } from "../store";
 import { BENCH_PREFIX, type Contenders } from "./Contenders";
 import type { InProcessFaultProxy } from "./InProcessFaultProxy";
 import type { Op } from "./measure";
@@ -42,7 +42,7 @@ export interface WorkloadOptions {
 
 const rawKey = (i: number) => `${BENCH_PREFIX}raw:${i}`;
 const rawId = (i: number) => `bench-raw-${i}`;
-const cacheKey = (id: string) => `${BENCH_PREFIX}session:${id}`;
+const cacheKey = (id: string) => storeCacheKey(BENCH_PREFIX, id);
 
 function rawItem(id: string, payload: string, expiresAt: number) {
   return {

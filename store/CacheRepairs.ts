@@ -45,4 +45,9 @@ export class CacheRepairs {
   get overflow(): boolean {
     return this.overflowed;
   }
+
+  /** Pending and repaired counts and the overflow flag, as `stats()` reports them. */
+  snapshot(): { pending: number; repaired: number; overflow: boolean } {
+    return { pending: this.pending, repaired: this.repaired, overflow: this.overflow };
+  }
 }

@@ -6,7 +6,7 @@ import {
   PutItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import type { ResolvedConfig } from "./config";
-import type { SessionRecord } from "./SessionRecord";
+import { isLive, type SessionRecord } from "./SessionRecord";
 import type { StoreCommand, StoreStats } from "./StoreStats";
 import { ITEM_ATTRIBUTES, SESSION_TABLE } from "./TableSchema";
 
@@ -53,6 +53,15 @@ export class DynamoDurable {
       );
       return out.Item ? toDurable(out.Item) : null;
     });
+  }
+
+  /** A consistent read of a live item, counted as a DynamoDB read; null when absent or expired. */
+  async getLive(id: string): Promise<DurableItem | null> {
+    this.stats.count("dynamodb", "reads");
+    const item = await this.get(id);
+    const live = item && isLive(item.expiresAt) ? item : null;
+    this.stats.count("dynamodb", live ? "hits" : "misses");
+    return live;
   }
 
   /**

@@ -1,14 +1,21 @@
 import { CacheRepairs } from "./CacheRepairs";
-import type { BreakerState } from "./CircuitBreaker";
-import { type HybridSessionStoreConfig, type ResolvedConfig, resolveConfig } from "./config";
+import {
+  type HybridSessionStoreConfig,
+  MAX_WRITE_ATTEMPTS,
+  type ResolvedConfig,
+  resolveConfig,
+} from "./config";
 import { type DurableItem, DynamoDurable } from "./DynamoDurable";
+import { durableFailure } from "./durableFailure";
 import {
   ConcurrentUpdateError,
   SessionExistsError,
   SessionNotFoundError,
   StoreClosedError,
-  StoreUnavailableError,
 } from "./errors";
+import { JournalledWrites } from "./JournalledWrites";
+import { Maintenance } from "./Maintenance";
+import { outcome } from "./outcome";
 import { ReplayJournal } from "./ReplayJournal";
 import type { CreateOptions, JsonValue, Session } from "./Session";
 import { assertSessionId, newSessionId } from "./SessionId";
@@ -20,33 +27,20 @@ import {
   encodeRecord,
   encodeTombstone,
   expiryFrom,
+  isLive,
+  nextVersion,
   recordOf,
-  type SessionRecord,
+  type SessionChange,
+  sessionOfRecord,
 } from "./SessionRecord";
 import { SingleFlight } from "./SingleFlight";
-import { type Operation, type StatsSnapshot, StoreStats } from "./StoreStats";
+import { type StoreEvent, StoreEvents } from "./StoreEvents";
+import { type StatsSnapshot, type StoreOperation, StoreStats } from "./StoreStats";
 import { ValkeyCache } from "./ValkeyCache";
-
-/** Conditional writes retried on a concurrent change before ConcurrentUpdateError. */
-const MAX_WRITE_ATTEMPTS = 5;
-/** Cache entries repaired per maintenance round. */
-const REPAIR_BATCH = 100;
-
-type CacheLookup =
-  | { state: "hit"; session: Session | null }
-  | { state: "miss" }
-  | { state: "error"; error: unknown };
+import { WriteBookkeeping } from "./WriteBookkeeping";
 
 /** Why a read goes to DynamoDB: a cache miss, a failed cache, or a cache entry that may be stale. */
 type DurableReadReason = "miss" | "cache-failed" | "repair";
-
-/** Something the store did that operators may want to see as it happens. */
-export type StoreEvent =
-  | { type: "cache-breaker"; state: BreakerState }
-  | { type: "journal-drained"; replayed: number }
-  | { type: "cache-repaired"; sessionId: string };
-
-const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
 /**
  * A session store with Valkey as the cache and DynamoDB as the durable store.
@@ -55,33 +49,44 @@ const nowSeconds = (): number => Math.floor(Date.now() / 1000);
  * first and fall back to DynamoDB, restoring the cache with the same absolute expiry. Each cache
  * entry is the exact payload DynamoDB holds for that version, and a newer version is never
  * overwritten by an older one. When the cache fails, a breaker sends every operation to DynamoDB
- * and the entries written meanwhile are repaired before they are served again; when DynamoDB fails,
- * writes follow `durableFailurePolicy` (by default: a replay journal in Valkey).
+ * and the entries written meanwhile are repaired before they are served again (`Maintenance`); when
+ * DynamoDB fails, writes follow `durableFailurePolicy` (by default `JournalledWrites`: a replay
+ * journal in Valkey).
  */
 export class HybridSessionStore {
   private readonly flights = new SingleFlight<Session | null>();
-  private readonly listeners = new Set<(event: StoreEvent) => void>();
+  private readonly events = new StoreEvents();
+  private readonly counters = new StoreStats();
   private readonly repairs: CacheRepairs;
-  private readonly journal: ReplayJournal;
+  private readonly bookkeeping: WriteBookkeeping;
   private readonly cache: ValkeyCache;
   private readonly durable: DynamoDurable;
-  private readonly counters = new StoreStats();
-  private maintenance: NodeJS.Timeout | undefined;
-  private maintaining: Promise<void> | undefined;
+  private readonly journal: ReplayJournal;
+  private readonly journalled: JournalledWrites;
+  private readonly maintenance: Maintenance;
   private closed = false;
 
   private constructor(private readonly config: ResolvedConfig) {
-    this.cache = new ValkeyCache(config.valkey, this.counters, (state) => {
-      this.emit({ type: "cache-breaker", state });
+    this.cache = new ValkeyCache(config.valkey, config.keyPrefix, this.counters, (state) => {
+      this.events.emit({ type: "cache-breaker", state });
     });
     this.durable = new DynamoDurable(config, this.counters);
     this.repairs = new CacheRepairs(config.maxPendingRepairs);
+    this.bookkeeping = new WriteBookkeeping(this.counters, this.repairs, this.flights);
     this.journal = new ReplayJournal(
       this.cache,
       this.durable,
-      `${config.keyPrefix}journal`,
-      (id) => this.key(id),
+      config.keyPrefix,
+      (id, payload) => this.cache.forget(id, payload),
       this.counters,
+    );
+    this.journalled = new JournalledWrites(this.cache, this.journal, this.bookkeeping);
+    this.maintenance = new Maintenance(
+      this.journal,
+      this.repairs,
+      this.cache,
+      (id) => this.flights.run(id, () => this.loadFromDurable(id, "repair")),
+      this.events,
     );
   }
 
@@ -94,10 +99,7 @@ export class HybridSessionStore {
     assertTtl(resolved.defaultTtlSeconds);
     const store = new HybridSessionStore(resolved);
     if (await store.cache.warmUp()) await store.journal.resume();
-    store.maintenance = setInterval(() => {
-      store.maintain();
-    }, resolved.maintenanceIntervalMs);
-    store.maintenance.unref();
+    store.maintenance.start(resolved.maintenanceIntervalMs);
     return store;
   }
 
@@ -117,29 +119,25 @@ export class HybridSessionStore {
       assertStorable(record);
 
       const [durable, cached] = await Promise.all([
-        settle(this.durable.putNew(record, Math.floor(now / 1000))),
-        settle(this.cache.setIfNewer(this.key(id), record.payload, record.expiresAt)),
+        outcome(this.durable.putNew(record, Math.floor(now / 1000))),
+        outcome(this.cache.setIfNewer(id, record.payload, record.expiresAt)),
       ]);
       const cacheWritten = cached.status === "fulfilled" && cached.value;
       if (durable.status === "fulfilled") {
         if (!durable.value) {
-          if (cacheWritten) await this.forgetCached(id, record.payload);
+          if (cacheWritten) await this.cache.forget(id, record.payload);
           throw new SessionExistsError(id);
         }
-        this.counters.count("dynamodb", "writes");
-        this.countCacheWrite(cached);
         // Only a caller-chosen id can have an older entry in the cache to repair.
-        if (!cacheWritten && options.sessionId !== undefined) this.repairs.mark(id);
+        const stale = !cacheWritten && options.sessionId !== undefined;
+        this.bookkeeping.afterWrite(id, { durable: "written", cache: cached, stale });
+      } else if (this.config.durableFailurePolicy === "reject" || !cacheWritten) {
+        if (cacheWritten) await this.cache.forget(id, record.payload);
+        throw durableFailure(durable.reason, cached.status === "rejected");
       } else {
-        if (this.config.durableFailurePolicy === "reject" || !cacheWritten) {
-          if (cacheWritten) await this.forgetCached(id, record.payload);
-          throw this.durableFailure(durable.reason, cached.status === "rejected");
-        }
-        await this.journalOrUndo({ op: "create", record }, id, record.payload);
-        this.counters.count("cache", "writes");
+        await this.journalled.create(record);
       }
-      this.flights.forget(id);
-      return this.sessionOf(record) as Session<T>;
+      return sessionOfRecord(record) as Session<T>;
     });
   }
 
@@ -155,7 +153,7 @@ export class HybridSessionStore {
       assertSessionId(id);
       read = this.repairs.needs(id)
         ? this.flights.run(id, () => this.loadFromDurable(id, "repair"))
-        : this.lookupCache(id).then((cached) => {
+        : this.cache.lookup(id).then((cached) => {
             if (cached.state === "hit") return cached.session;
             if (cached.state === "error") this.counters.count("cache", "fallbacks");
             const reason = cached.state === "error" ? "cache-failed" : "miss";
@@ -182,16 +180,7 @@ export class HybridSessionStore {
       assertSessionId(id);
       assertJsonData(data);
       const updated = await this.mutate(id, (current, now) =>
-        encodeRecord(
-          {
-            id,
-            version: current.version + 1,
-            createdAt: current.createdAt,
-            updatedAt: now,
-            expiresAt: current.expiresAt,
-          },
-          data,
-        ),
+        nextVersion(current, data, { updatedAt: now }),
       );
       if (!updated) throw new SessionNotFoundError(id);
       return updated as Session<T>;
@@ -205,16 +194,7 @@ export class HybridSessionStore {
       const ttl = ttlSeconds ?? this.config.defaultTtlSeconds;
       assertTtl(ttl);
       return this.mutate(id, (current, now) =>
-        encodeRecord(
-          {
-            id,
-            version: current.version + 1,
-            createdAt: current.createdAt,
-            updatedAt: current.updatedAt,
-            expiresAt: expiryFrom(now, ttl),
-          },
-          current.data,
-        ),
+        nextVersion(current, current.data, { expiresAt: expiryFrom(now, ttl) }),
       );
     });
   }
@@ -223,30 +203,22 @@ export class HybridSessionStore {
   delete(id: string): Promise<boolean> {
     return this.timed("delete", async () => {
       assertSessionId(id);
-      if (!(await this.journal.drain())) return this.deleteThroughJournal(id);
+      if (!(await this.journal.drain()).drained) return this.journalled.delete(id);
       let old: DurableItem | null;
       try {
         old = await this.durable.delete(id);
       } catch (error) {
-        if (this.config.durableFailurePolicy === "reject") throw this.durableFailure(error, false);
-        return this.deleteThroughJournal(id);
+        if (this.config.durableFailurePolicy === "reject") throw durableFailure(error, false);
+        return this.journalled.delete(id);
       }
-      const now = nowSeconds();
-      const live = old !== null && old.expiresAt > now;
-      if (old) this.counters.count("dynamodb", "writes");
+      const live = old !== null && isLive(old.expiresAt);
       const oldSession = old && live ? decodePayload(old.payload, "dynamodb") : null;
       // A tombstone until the old expiry keeps a read that began before the delete from restoring it.
       const cacheWrite = oldSession
-        ? this.cache.setIfNewer(
-            this.key(id),
-            encodeTombstone(recordOf(oldSession, "")),
-            oldSession.expiresAt,
-          )
-        : this.cache.delete(this.key(id));
-      const written = await settle(cacheWrite);
-      this.countCacheWrite(written);
-      if (written.status === "rejected") this.repairs.mark(id);
-      this.flights.forget(id);
+        ? this.cache.setIfNewer(id, encodeTombstone(recordOf(oldSession, "")), oldSession.expiresAt)
+        : this.cache.delete(id);
+      const cache = await outcome(cacheWrite);
+      this.bookkeeping.afterWrite(id, { durable: old ? "written" : "unchanged", cache });
       return live;
     });
   }
@@ -256,11 +228,7 @@ export class HybridSessionStore {
     return {
       ...this.counters.snapshot(),
       journal: { ...this.counters.journal, pending: this.journal.dirty },
-      repairs: {
-        pending: this.repairs.pending,
-        repaired: this.repairs.repaired,
-        overflow: this.repairs.overflow,
-      },
+      repairs: this.repairs.snapshot(),
       cacheBreaker: this.cache.breakerState,
     };
   }
@@ -272,37 +240,26 @@ export class HybridSessionStore {
 
   /** Calls `listener` for every store event; returns a function that stops it. */
   onEvent(listener: (event: StoreEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.events.on(listener);
   }
 
   /**
    * Replays the journal into DynamoDB and repairs the cache entries that may be stale, now rather
    * than on the next maintenance round. Resolves true when nothing is left to do.
    */
-  async settle(): Promise<boolean> {
-    await this.runMaintenance();
-    return !this.journal.dirty && this.repairs.pending === 0 && !this.repairs.overflow;
+  settle(): Promise<boolean> {
+    return this.maintenance.settle();
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.maintenance);
-    await this.maintaining;
+    await this.maintenance.stop();
     await this.cache.close();
     this.durable.close();
   }
 
-  private key(id: string): string {
-    return `${this.config.keyPrefix}session:${id}`;
-  }
-
-  private emit(event: StoreEvent): void {
-    for (const listener of this.listeners) listener(event);
-  }
-
-  private async timed<T>(op: Operation, run: () => Promise<T>): Promise<T> {
+  private async timed<T>(op: StoreOperation, run: () => Promise<T>): Promise<T> {
     if (this.closed) throw new StoreClosedError();
     const started = performance.now();
     try {
@@ -310,24 +267,6 @@ export class HybridSessionStore {
     } finally {
       this.counters.recordOperation(op, performance.now() - started);
     }
-  }
-
-  private lookupCache(id: string): Promise<CacheLookup> {
-    this.counters.count("cache", "reads");
-    return this.cache.get(this.key(id)).then(
-      (payload): CacheLookup => {
-        if (payload === null) {
-          this.counters.count("cache", "misses");
-          return { state: "miss" };
-        }
-        this.counters.count("cache", "hits");
-        const session = decodePayload(payload, "cache");
-        // The cache expires entries by its own clock; never hand out what our clock says has expired.
-        const live = session && session.expiresAt > nowSeconds() ? session : null;
-        return { state: "hit", session: live };
-      },
-      (error: unknown): CacheLookup => ({ state: "error", error }),
-    );
   }
 
   private async loadFromDurable(id: string, reason: DurableReadReason): Promise<Session | null> {
@@ -338,46 +277,36 @@ export class HybridSessionStore {
     if (reason === "cache-failed") return session;
     const restore =
       item && session
-        ? this.cache.setIfNewer(this.key(id), item.payload, item.expiresAt)
+        ? this.cache.setIfNewer(id, item.payload, item.expiresAt)
         : reason === "repair"
-          ? this.cache.delete(this.key(id))
+          ? this.cache.delete(id)
           : undefined;
     if (restore) {
-      const restored = await settle(restore);
+      const restored = await outcome(restore);
       if (restored.status === "fulfilled") {
         if (item && restored.value) this.counters.count("cache", "restores");
-        if (reason === "repair") this.repaired(id);
+        if (reason === "repair") {
+          this.repairs.done(id);
+          this.events.emit({ type: "cache-repaired", sessionId: id });
+        }
       }
     }
     return session;
   }
 
   /** A consistent read of a live item; null when absent or expired. */
-  private async readDurable(id: string, cacheFailed: boolean): Promise<DurableItem | null> {
-    this.counters.count("dynamodb", "reads");
-    let item: DurableItem | null;
-    try {
-      item = await this.durable.get(id);
-    } catch (error) {
-      throw this.durableFailure(error, cacheFailed);
-    }
-    if (!item || item.expiresAt <= nowSeconds()) {
-      this.counters.count("dynamodb", "misses");
-      return null;
-    }
-    this.counters.count("dynamodb", "hits");
-    return item;
+  private readDurable(id: string, cacheFailed: boolean): Promise<DurableItem | null> {
+    return this.durable.getLive(id).catch((error: unknown) => {
+      throw durableFailure(error, cacheFailed);
+    });
   }
 
   /**
    * Applies `change` to the current version with a conditional write, re-reading DynamoDB and
    * retrying when another writer got there first. Null when there is no live session.
    */
-  private async mutate(
-    id: string,
-    change: (current: Session, nowMs: number) => SessionRecord,
-  ): Promise<Session | null> {
-    if (!(await this.journal.drain())) return this.mutateThroughJournal(id, change);
+  private async mutate(id: string, change: SessionChange): Promise<Session | null> {
+    if (!(await this.journal.drain()).drained) return this.journalled.mutate(id, change);
     let current = await this.currentForWrite(id);
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
       if (!current) return null;
@@ -388,18 +317,13 @@ export class HybridSessionStore {
       try {
         written = await this.durable.replace(record, current.version, Math.floor(now / 1000));
       } catch (error) {
-        if (this.config.durableFailurePolicy === "reject") throw this.durableFailure(error, false);
-        return this.mutateThroughJournal(id, change);
+        if (this.config.durableFailurePolicy === "reject") throw durableFailure(error, false);
+        return this.journalled.mutate(id, change);
       }
       if (written) {
-        this.counters.count("dynamodb", "writes");
-        const cached = await settle(
-          this.cache.setIfNewer(this.key(id), record.payload, record.expiresAt),
-        );
-        this.countCacheWrite(cached);
-        if (cached.status === "rejected") this.repairs.mark(id);
-        this.flights.forget(id);
-        return this.sessionOf(record);
+        const cache = await outcome(this.cache.setIfNewer(id, record.payload, record.expiresAt));
+        this.bookkeeping.afterWrite(id, { durable: "written", cache });
+        return sessionOfRecord(record);
       }
       const item = await this.readDurable(id, false);
       current = item ? decodePayload(item.payload, "dynamodb") : null;
@@ -409,151 +333,9 @@ export class HybridSessionStore {
 
   /** The version to base a write on: the cache's copy as a guess (the write checks it), else DynamoDB's. */
   private async currentForWrite(id: string): Promise<Session | null> {
-    const cached = this.repairs.needs(id) ? undefined : await this.lookupCache(id);
+    const cached = this.repairs.needs(id) ? undefined : await this.cache.lookup(id);
     if (cached?.state === "hit" && cached.session) return cached.session;
     const item = await this.readDurable(id, cached?.state === "error");
     return item ? decodePayload(item.payload, "dynamodb") : null;
   }
-
-  /**
-   * A change acknowledged without DynamoDB: the cache's compare-and-set decides between concurrent
-   * writers, then the write is journalled. Needs the session in the cache.
-   */
-  private async mutateThroughJournal(
-    id: string,
-    change: (current: Session, nowMs: number) => SessionRecord,
-  ): Promise<Session | null> {
-    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-      const current = await this.currentFromCache(id);
-      if (!current) return null;
-      const record = change(current, Date.now());
-      assertStorable(record);
-      if (!(await this.casCache(id, record.payload, record.expiresAt))) continue;
-      await this.journalOrUndo({ op: "put", record }, id, record.payload);
-      this.counters.count("cache", "writes");
-      this.flights.forget(id);
-      return this.sessionOf(record);
-    }
-    throw new ConcurrentUpdateError(id);
-  }
-
-  private async deleteThroughJournal(id: string): Promise<boolean> {
-    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-      const current = await this.currentFromCache(id);
-      if (!current) return false;
-      const tombstone = encodeTombstone(recordOf(current, ""));
-      if (!(await this.casCache(id, tombstone, current.expiresAt))) continue;
-      await this.journalOrUndo({ op: "delete", id, version: current.version + 1 }, id, tombstone);
-      this.counters.count("cache", "writes");
-      this.flights.forget(id);
-      return true;
-    }
-    throw new ConcurrentUpdateError(id);
-  }
-
-  /** The live session as the cache holds it; without DynamoDB nothing else can tell. */
-  private async currentFromCache(id: string): Promise<Session | null> {
-    const cached = await this.lookupCache(id);
-    if (cached.state === "error") throw this.durableFailure(cached.error, true);
-    if (cached.state === "miss") {
-      throw new StoreUnavailableError(
-        "dynamodb",
-        "DynamoDB did not answer and the cache does not hold the session; nothing was written",
-      );
-    }
-    return cached.session;
-  }
-
-  private async casCache(id: string, payload: string, expiresAt: number): Promise<boolean> {
-    try {
-      return await this.cache.setIfNewer(this.key(id), payload, expiresAt);
-    } catch (error) {
-      throw this.durableFailure(error, true);
-    }
-  }
-
-  /** Journals a write already in the cache; if the journal fails, takes the write back out. */
-  private async journalOrUndo(
-    write: Parameters<ReplayJournal["append"]>[0],
-    id: string,
-    payload: string,
-  ): Promise<void> {
-    try {
-      await this.journal.append(write);
-      this.counters.count("dynamodb", "fallbacks");
-    } catch (error) {
-      await this.forgetCached(id, payload);
-      throw new StoreUnavailableError(
-        "both",
-        "DynamoDB did not answer and the journal could not be written; nothing was acknowledged",
-        { cause: error },
-      );
-    }
-  }
-
-  private countCacheWrite(result: PromiseSettledResult<boolean>): void {
-    if (result.status === "fulfilled") {
-      if (result.value) this.counters.count("cache", "writes");
-    } else {
-      this.counters.count("cache", "fallbacks");
-    }
-  }
-
-  private repaired(id: string): void {
-    this.repairs.done(id);
-    this.emit({ type: "cache-repaired", sessionId: id });
-  }
-
-  /** Undoes a cache write whose durable write failed, so nothing unacknowledged stays readable. */
-  private async forgetCached(id: string, payload: string): Promise<void> {
-    await settle(this.cache.deleteIfEqual(this.key(id), payload));
-  }
-
-  /** One maintenance round at a time, in the background: journal replay, then cache repairs. */
-  private maintain(): void {
-    if (this.journal.dirty || this.repairs.pending > 0) void this.runMaintenance();
-  }
-
-  private runMaintenance(): Promise<void> {
-    this.maintaining ??= (async () => {
-      if (this.journal.dirty) {
-        const before = this.counters.journal.replayed;
-        if (await this.journal.drain()) {
-          const replayed = this.counters.journal.replayed - before;
-          if (replayed > 0) this.emit({ type: "journal-drained", replayed });
-        }
-      }
-      if (this.repairs.pending === 0) return;
-      // Repairs need the cache: probe it first (the breaker refuses at once while it is open).
-      if ((await settle(this.cache.ping())).status === "rejected") return;
-      for (const id of this.repairs.next(REPAIR_BATCH)) {
-        await settle(this.flights.run(id, () => this.loadFromDurable(id, "repair")));
-      }
-    })().finally(() => {
-      this.maintaining = undefined;
-    });
-    return this.maintaining;
-  }
-
-  /** DynamoDB failed; if the cache failed too (`cacheFailed`), the error names both. */
-  private durableFailure(cause: unknown, cacheFailed: boolean): StoreUnavailableError {
-    return cacheFailed
-      ? new StoreUnavailableError("both", "neither the cache nor DynamoDB answered", { cause })
-      : new StoreUnavailableError("dynamodb", "DynamoDB did not answer; nothing was written", {
-          cause,
-        });
-  }
-
-  private sessionOf(record: SessionRecord): Session {
-    const session = decodePayload(record.payload, "dynamodb");
-    if (!session) throw new Error("a session record decoded as a tombstone");
-    return session;
-  }
-}
-
-function settle<T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> {
-  return promise.then(
-    (value) => ({ status: "fulfilled", value }),
-    (reason: unknown) => ({ status: "rejected", reason }),
-  );
 }

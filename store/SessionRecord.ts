@@ -60,6 +60,32 @@ export function decodePayload(payload: string, source: SessionSource): Session |
   };
 }
 
+/** A change to a session: the record of its next version, made at `nowMs` (epoch milliseconds). */
+export type SessionChange = (current: Session, nowMs: number) => SessionRecord;
+
+/**
+ * The record of the version after `current`, holding `data`, with the times in `times` replacing
+ * the current ones (`updatedAt` in epoch milliseconds, `expiresAt` in epoch seconds).
+ */
+export function nextVersion(
+  current: Session,
+  data: JsonValue,
+  times: Partial<Pick<SessionRecord, "updatedAt" | "expiresAt">>,
+): SessionRecord {
+  const { id, createdAt, updatedAt, expiresAt } = current;
+  return encodeRecord(
+    { id, version: current.version + 1, createdAt, updatedAt, expiresAt, ...times },
+    data,
+  );
+}
+
+/** The session a record just written holds, as the write returns it. */
+export function sessionOfRecord(record: SessionRecord): Session {
+  const session = decodePayload(record.payload, "dynamodb");
+  if (!session) throw new Error("a session record decoded as a tombstone");
+  return session;
+}
+
 export function recordOf(session: Session, payload: string): SessionRecord {
   const { id, version, createdAt, updatedAt, expiresAt } = session;
   return { id, version, createdAt, updatedAt, expiresAt, payload };
@@ -77,6 +103,11 @@ export function assertTtl(ttl: unknown): asserts ttl is number {
 /** Integer epoch seconds `ttlSeconds` from `nowMs`, rounded up so a session lives at least that long. */
 export function expiryFrom(nowMs: number, ttlSeconds: number): number {
   return Math.ceil(nowMs / 1000) + ttlSeconds;
+}
+
+/** Whether a session expiring at `expiresAt` (epoch seconds) is still live at `nowMs`. */
+export function isLive(expiresAt: number, nowMs = Date.now()): boolean {
+  return expiresAt > Math.floor(nowMs / 1000);
 }
 
 /**

@@ -19,7 +19,7 @@ export interface StoreCounters {
 }
 
 export type StoreName = "cache" | "dynamodb";
-export type Operation = "create" | "get" | "update" | "touch" | "delete";
+export type StoreOperation = "create" | "get" | "update" | "touch" | "delete";
 export type StoreCommand = "get" | "write" | "delete";
 
 /** The replay journal of writes acknowledged while DynamoDB was down. */
@@ -41,12 +41,12 @@ export interface StatsSnapshot {
   /** The state of the store's breaker in front of the cache. */
   cacheBreaker: "closed" | "open" | "half-open";
   /** Latency of each public operation, end to end. */
-  operations: Record<Operation, LatencySummary>;
+  operations: Record<StoreOperation, LatencySummary>;
   /** Latency of the commands sent to each store. */
   commands: Record<StoreName, Record<StoreCommand, LatencySummary>>;
 }
 
-const OPERATIONS: readonly Operation[] = ["create", "get", "update", "touch", "delete"];
+const OPERATIONS: readonly StoreOperation[] = ["create", "get", "update", "touch", "delete"];
 const COMMANDS: readonly StoreCommand[] = ["get", "write", "delete"];
 
 const zeroCounters = (): StoreCounters => ({
@@ -84,7 +84,7 @@ export class StoreStats {
     this.counters[store][counter] += by;
   }
 
-  recordOperation(op: Operation, ms: number): void {
+  recordOperation(op: StoreOperation, ms: number): void {
     this.operations[op].record(ms);
   }
 

@@ -1,8 +1,12 @@
-import { GlideClusterClient, InfBoundary, Logger, Script } from "@valkey/valkey-glide";
+import { GlideClusterClient, Logger, Script } from "@valkey/valkey-glide";
 import { addressResolverOf } from "./addressResolver";
 import { type BreakerState, CircuitBreaker } from "./CircuitBreaker";
+import { cacheKey } from "./cacheKey";
 import type { ResolvedConfig } from "./config";
 import { StoreUnavailableError } from "./errors";
+import { outcome } from "./outcome";
+import type { Session } from "./Session";
+import { decodePayload, isLive } from "./SessionRecord";
 import type { StoreCommand, StoreStats } from "./StoreStats";
 
 /**
@@ -36,14 +40,23 @@ const RECONNECT_BACKOFF_MS = 500;
 
 let loggerConfigured = false;
 
-/** One entry of the replay journal: its stream id and its fields. */
-export interface JournalEntry {
-  streamId: string;
-  fields: Record<string, string>;
+/** A counted cache read: a live session or a tombstone (`null`), nothing, or the cache's failure. */
+export type CacheLookup =
+  | { state: "hit"; session: Session | null }
+  | { state: "miss" }
+  | { state: "error"; error: unknown };
+
+/** What the replay journal needs of the cache's connection: commands of its own, through the breaker. */
+export interface ValkeyCommands {
+  /** Sends `args` (a command routed by its key), timed as `kind`; resolves to GLIDE's decoded reply. */
+  customCommand(kind: StoreCommand, args: string[]): Promise<unknown>;
 }
 
-/** The cache side of the store: a GLIDE cluster client, connected lazily and reconnected on demand. */
-export class ValkeyCache {
+/**
+ * The session cache: a GLIDE cluster client, connected lazily and reconnected on demand, behind the
+ * store's breaker. It knows session payloads, not the journal, which brings its own commands.
+ */
+export class ValkeyCache implements ValkeyCommands {
   private client: Promise<GlideClusterClient> | undefined;
   /** The client once connected, so a command need not await the connection. */
   private connected: GlideClusterClient | undefined;
@@ -53,8 +66,10 @@ export class ValkeyCache {
   private closed = false;
   private readonly breaker: CircuitBreaker;
 
+  /** Session entries live at `cacheKey(keyPrefix, id)`. */
   constructor(
     private readonly config: ResolvedConfig["valkey"],
+    private readonly keyPrefix: string,
     private readonly stats: StoreStats,
     onBreakerChange: (state: BreakerState) => void = () => {},
   ) {
@@ -76,33 +91,57 @@ export class ValkeyCache {
     }
   }
 
-  get(key: string): Promise<string | null> {
-    return this.command("get", (c) => c.get(key) as Promise<string | null>);
+  /** The session `id`, counted as a cache read; never rejects (a failure is `state: "error"`). */
+  lookup(id: string): Promise<CacheLookup> {
+    this.stats.count("cache", "reads");
+    const key = this.key(id);
+    return this.command("get", (c) => c.get(key) as Promise<string | null>).then(
+      (payload): CacheLookup => {
+        if (payload === null) {
+          this.stats.count("cache", "misses");
+          return { state: "miss" };
+        }
+        this.stats.count("cache", "hits");
+        const session = decodePayload(payload, "cache");
+        // The cache expires entries by its own clock; never hand out what our clock says has expired.
+        return { state: "hit", session: session && isLive(session.expiresAt) ? session : null };
+      },
+      (error: unknown): CacheLookup => ({ state: "error", error }),
+    );
   }
 
-  /** Writes the payload unless the cache holds a newer one; true when written. */
-  setIfNewer(key: string, payload: string, expiresAt: number): Promise<boolean> {
+  /** Writes the payload of session `id` unless the cache holds a newer one; true when written. */
+  setIfNewer(id: string, payload: string, expiresAt: number): Promise<boolean> {
     return this.command("write", async (c) => {
       const written = await c.invokeScript(this.setIfNewerScript, {
-        keys: [key],
+        keys: [this.key(id)],
         args: [payload, String(expiresAt)],
       });
       return written === 1;
     });
   }
 
-  deleteIfEqual(key: string, payload: string): Promise<boolean> {
+  /** Deletes the entry of session `id` only while it holds exactly `payload`; true when deleted. */
+  deleteIfEqual(id: string, payload: string): Promise<boolean> {
     return this.command("delete", async (c) => {
       const deleted = await c.invokeScript(this.deleteIfEqualScript, {
-        keys: [key],
+        keys: [this.key(id)],
         args: [payload],
       });
       return deleted === 1;
     });
   }
 
-  delete(key: string): Promise<boolean> {
-    return this.command("delete", async (c) => (await c.del([key])) === 1);
+  /**
+   * Takes back a cache write that was not acknowledged, so nothing unacknowledged stays readable.
+   * Never rejects: a cache that fails now is left as it is.
+   */
+  async forget(id: string, payload: string): Promise<void> {
+    await outcome(this.deleteIfEqual(id, payload));
+  }
+
+  delete(id: string): Promise<boolean> {
+    return this.command("delete", async (c) => (await c.del([this.key(id)])) === 1);
   }
 
   /** One PING through the breaker: lets a half-open breaker probe the cache. */
@@ -112,43 +151,13 @@ export class ValkeyCache {
     });
   }
 
+  /** The journal's own commands (see ValkeyCommands); the breaker and the timings are shared. */
+  customCommand(kind: StoreCommand, args: string[]): Promise<unknown> {
+    return this.command(kind, (c) => c.customCommand(args));
+  }
+
   get breakerState(): BreakerState {
     return this.breaker.state;
-  }
-
-  /** Appends an entry to the journal stream at `key`. */
-  journalAppend(key: string, fields: Record<string, string>): Promise<void> {
-    return this.command("write", async (c) => {
-      await c.xadd(key, Object.entries(fields));
-    });
-  }
-
-  /** The oldest `count` entries of the journal. */
-  journalRead(key: string, count: number): Promise<JournalEntry[]> {
-    return this.command("get", async (c) => {
-      const entries = await c.xrange(
-        key,
-        InfBoundary.NegativeInfinity,
-        InfBoundary.PositiveInfinity,
-        {
-          count,
-        },
-      );
-      return Object.entries(entries ?? {}).map(([streamId, pairs]) => ({
-        streamId,
-        fields: Object.fromEntries(pairs.map(([f, v]) => [String(f), String(v)])),
-      }));
-    });
-  }
-
-  journalRemove(key: string, streamIds: string[]): Promise<void> {
-    return this.command("delete", async (c) => {
-      await c.xdel(key, streamIds);
-    });
-  }
-
-  journalLength(key: string): Promise<number> {
-    return this.command("get", (c) => c.xlen(key));
   }
 
   async close(): Promise<void> {
@@ -165,6 +174,10 @@ export class ValkeyCache {
     }
     this.setIfNewerScript.release();
     this.deleteIfEqualScript.release();
+  }
+
+  private key(id: string): string {
+    return cacheKey(this.keyPrefix, id);
   }
 
   /**

@@ -96,6 +96,9 @@ export interface ResolvedConfig {
 
 export const DEFAULT_REGION = "ap-northeast-1";
 
+/** Conditional writes retried on a concurrent change before ConcurrentUpdateError. */
+export const MAX_WRITE_ATTEMPTS = 5;
+
 export function resolveConfig(config: HybridSessionStoreConfig): ResolvedConfig {
   return {
     valkey: {

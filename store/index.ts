@@ -19,6 +19,7 @@ export { type FastifySessionData, FastifySessionStore } from "./adapters/Fastify
 export type { SessionAdapterOptions, SessionStorePort } from "./adapters/SessionBridge";
 export { addressResolverOf, parseAddress } from "./addressResolver";
 export type { BreakerOptions, BreakerState } from "./CircuitBreaker";
+export { cacheKey } from "./cacheKey";
 export type {
   DurableFailurePolicy,
   DynamoDbConfig,
@@ -28,7 +29,7 @@ export type {
 } from "./config";
 export { DEFAULT_REGION } from "./config";
 export * from "./errors";
-export { HybridSessionStore, type StoreEvent } from "./HybridSessionStore";
+export { HybridSessionStore } from "./HybridSessionStore";
 export type { LatencySummary } from "./LatencyHistogram";
 export type { CreateOptions, JsonValue, Session, SessionSource } from "./Session";
 export {
@@ -38,11 +39,12 @@ export {
   SESSION_ID_MIN_LENGTH,
 } from "./SessionId";
 export { DYNAMODB_ITEM_LIMIT_BYTES } from "./SessionRecord";
+export type { StoreEvent } from "./StoreEvents";
 export type {
   JournalCounters,
-  Operation,
   StatsSnapshot,
   StoreCounters,
   StoreName,
+  StoreOperation,
 } from "./StoreStats";
 export { createTableInput, ITEM_ATTRIBUTES, SESSION_TABLE } from "./TableSchema";

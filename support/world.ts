@@ -11,6 +11,7 @@ import type { CacheEntry, CacheObserver } from "../lab/observe/CacheObserver";
 import type { DurableEntry, DurableObserver } from "../lab/observe/DurableObserver";
 import {
   type CreateOptions,
+  cacheKey,
   HybridSessionStore,
   type HybridSessionStoreConfig,
   type JsonValue,
@@ -105,7 +106,7 @@ export class SessionWorld extends World<SessionWorldParameters> {
   }
 
   cacheKey(id: string): string {
-    return `${this.namespace}session:${id}`;
+    return cacheKey(this.namespace, id);
   }
 
   /** What both stores hold for a session, read directly (never through the store). */

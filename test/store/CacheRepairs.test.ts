@@ -28,4 +28,12 @@ describe("CacheRepairs", () => {
     expect([r.needs("a"), r.needs("anything")]).to.deep.equal([true, true]);
     expect(r.pending).to.equal(0);
   });
+
+  it("reports pending, repaired and overflow together", () => {
+    const r = new CacheRepairs(10);
+    r.mark("a");
+    r.mark("b");
+    r.done("a");
+    expect(r.snapshot()).to.deep.equal({ pending: 1, repaired: 1, overflow: false });
+  });
 });

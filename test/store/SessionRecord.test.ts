@@ -16,7 +16,10 @@ import {
   encodeRecord,
   encodeTombstone,
   expiryFrom,
+  isLive,
   itemSizeBytes,
+  nextVersion,
+  sessionOfRecord,
 } from "../../store/SessionRecord";
 
 const fields = {
@@ -116,6 +119,47 @@ describe("expiryFrom", () => {
     expect(expiryFrom(1_000_000, 60)).to.equal(1060);
     expect(expiryFrom(1_000_001, 60)).to.equal(1061);
     expect(expiryFrom(1_000_999, 1)).to.equal(1002);
+  });
+});
+
+describe("isLive", () => {
+  it("is live until the second of expiry, and not at it", () => {
+    expect(isLive(1001, 1_000_999)).to.equal(true);
+    expect(isLive(1000, 1_000_000)).to.equal(false);
+    expect(isLive(1000, 1_000_999)).to.equal(false);
+  });
+});
+
+describe("nextVersion", () => {
+  const current = { ...fields, data: { n: 1 }, source: "cache" as const };
+
+  it("adds one to the version and keeps id, creation and the times not given", () => {
+    const next = nextVersion(current, { n: 2 }, { updatedAt: 1_700_000_001_000 });
+    expect(sessionOfRecord(next)).to.deep.equal({
+      ...fields,
+      version: 4,
+      updatedAt: 1_700_000_001_000,
+      data: { n: 2 },
+      source: "dynamodb",
+    });
+  });
+
+  it("keeps null as the new data, and moves only the expiry when asked", () => {
+    const next = nextVersion(current, null, { expiresAt: 1_700_007_200 });
+    expect([next.version, next.updatedAt, next.expiresAt]).to.deep.equal([
+      4,
+      fields.updatedAt,
+      1_700_007_200,
+    ]);
+    expect(sessionOfRecord(next).data).to.equal(null);
+  });
+});
+
+describe("sessionOfRecord", () => {
+  it("refuses a record whose payload is a tombstone", () => {
+    const record = encodeRecord(fields, null);
+    const tombstone = { ...record, payload: encodeTombstone(record) };
+    expect(() => sessionOfRecord(tombstone)).to.throw(/tombstone/);
   });
 });
 

@@ -5,13 +5,13 @@
 import { createHmac } from "node:crypto";
 import { join } from "node:path";
 import { type Proxy as ToxiProxy, Toxiproxy } from "toxiproxy-node-client";
+import { eventually } from "../../../common/eventually";
 import type { EnvironmentDescription } from "../../../lab/Environment";
 import { attachEnvironment, ENV_FILE, readEnvFile } from "../../../lab/envFile";
-import { eventually } from "../../../common/eventually";
-import { type HybridSessionStoreConfig, parseAddress } from "../../../store";
 import { CacheObserver } from "../../../lab/observe/CacheObserver";
 import { DurableObserver } from "../../../lab/observe/DurableObserver";
 import { observerDynamoClient } from "../../../lab/observe/observerDynamoClient";
+import { type HybridSessionStoreConfig, parseAddress } from "../../../store";
 import { ROOT, testPrefix } from "../../service/localEnv";
 
 /**
