@@ -33,12 +33,13 @@ export { HybridSessionStore } from "./HybridSessionStore";
 export type { LatencySummary } from "./LatencyHistogram";
 export type { CreateOptions, JsonValue, Session, SessionSource } from "./Session";
 export {
+  assertSessionId,
   isValidSessionId,
   newSessionId,
   SESSION_ID_MAX_LENGTH,
   SESSION_ID_MIN_LENGTH,
 } from "./SessionId";
-export { DYNAMODB_ITEM_LIMIT_BYTES } from "./SessionRecord";
+export { assertJsonData, assertTtl, DYNAMODB_ITEM_LIMIT_BYTES } from "./SessionRecord";
 export type { StoreEvent } from "./StoreEvents";
 export type {
   JournalCounters,

@@ -1,15 +1,16 @@
 import type { FastifyInstance } from "fastify";
 import { ServiceClient } from "../../lab/ServiceClient";
 import { buildService, type ServiceOptions } from "../../service/buildService";
-import type {
-  CreateOptions,
-  HybridSessionStore,
-  JsonValue,
-  Session,
-  StatsSnapshot,
+import {
+  assertJsonData,
+  assertSessionId,
+  assertTtl,
+  type CreateOptions,
+  type HybridSessionStore,
+  type JsonValue,
+  type Session,
+  type StatsSnapshot,
 } from "../../store";
-import { assertSessionId } from "../../store/SessionId";
-import { assertJsonData, assertTtl } from "../../store/SessionRecord";
 import type { SessionDriver } from "./SessionDriver";
 
 /**
