@@ -174,14 +174,17 @@ export class History {
   ): OpHandle {
     const opId = this.nextOpId++;
     const server = options.server === undefined ? {} : { server: options.server };
-    const invoked: Mutable<InvokeEvent> = {
-      type: "op",
+    const eventBase = () => ({
+      type: "op" as const,
       index: this.recorded.length,
       at: this.clock(),
       opId,
       user,
       ...server,
       op,
+    });
+    const invoked: Mutable<InvokeEvent> = {
+      ...eventBase(),
       sessionId,
       phase: "invoke",
       input: {
@@ -194,15 +197,7 @@ export class History {
     const complete = () => {
       if (done) throw new Error(`operation ${opId} (${user} ${op}) completed twice`);
       done = true;
-      return {
-        type: "op" as const,
-        index: this.recorded.length,
-        at: this.clock(),
-        opId,
-        user,
-        ...server,
-        op,
-      };
+      return eventBase();
     };
     const failure = (phase: "fail" | "info") => (error: unknown) => {
       const base = complete();
