@@ -1,5 +1,13 @@
 import { messageOf } from "../common/messageOf";
 import type { JsonValue, Session, SessionSource } from "../store";
+import {
+  ConcurrentUpdateError,
+  isInvalidInput,
+  isSessionExists,
+  isSessionNotFound,
+  StoreClosedError,
+} from "../store/errors";
+import { encodeRecord } from "../store/SessionRecord";
 
 export type OpKind = "create" | "read" | "update" | "touch" | "delete";
 
@@ -11,13 +19,26 @@ export interface OpInput {
   readonly ttlSeconds?: number;
 }
 
+/** What the caller passes when it invokes an operation: the input, and who handles it. */
+export interface InvokeOptions {
+  data?: JsonValue;
+  /** Seconds. */
+  ttlSeconds?: number;
+  /** The app server that handles the operation (e.g. "app server A"); absent for one process. */
+  server?: string;
+}
+
 /** A session as the store returned it, reduced to what the checker compares. */
 export interface ReturnedSession {
   readonly version: number;
+  /** Epoch milliseconds of the create: tells one incarnation of a re-created id from another. */
+  readonly createdAt: number;
   /** `JSON.stringify` of the returned data. */
   readonly dataJson: string;
   /** Epoch seconds. */
   readonly expiresAt: number;
+  /** The bytes both stores hold for this copy, re-encoded by the store's own encoder. */
+  readonly payload: string;
   readonly source: SessionSource;
 }
 
@@ -39,6 +60,8 @@ interface OperationEventBase extends EventBase {
   /** Shared by the invoke and the completion of one operation. */
   readonly opId: number;
   readonly user: string;
+  /** The app server that handled the operation; absent when one process did everything. */
+  readonly server?: string;
   readonly op: OpKind;
   /** Undefined for a create until it completes ok; then set on its invoke event too. */
   readonly sessionId: string | undefined;
@@ -54,6 +77,7 @@ export interface OkEvent extends OperationEventBase {
   readonly result: OpResult;
 }
 
+/** Definitely not applied: nothing of the operation may ever become visible. */
 export interface FailEvent extends OperationEventBase {
   readonly phase: "fail";
   /** The store error's `code`, else the error's name (or its type when it is not an Error). */
@@ -61,20 +85,43 @@ export interface FailEvent extends OperationEventBase {
   readonly message: string;
 }
 
+/** Maybe applied (timed out, connection lost, server killed): it may take effect at any time. */
+export interface InfoEvent extends OperationEventBase {
+  readonly phase: "info";
+  readonly error: string;
+  readonly message: string;
+}
+
 export interface FaultEvent extends EventBase {
   readonly type: "fault";
+  /** The words the fault is known by, e.g. "the cache is unreachable". */
   readonly name: string;
+  /** The fault class, e.g. "cut-off-cache"; a fault recorded without one is its own class. */
+  readonly class: string;
+  /** What the fault hits, e.g. "app server A" or "all"; absent when there is one target. */
+  readonly target?: string;
   readonly action: "start" | "heal";
 }
 
-export type OperationEvent = InvokeEvent | OkEvent | FailEvent;
+/** What a fault event may say beyond its words. */
+export interface FaultDetails {
+  /** Default: the fault's name. */
+  class?: string;
+  target?: string;
+}
+
+export type CompletionEvent = OkEvent | FailEvent | InfoEvent;
+export type OperationEvent = InvokeEvent | CompletionEvent;
 export type HistoryEvent = OperationEvent | FaultEvent;
 
 /** The pending side of one invoked operation: complete it exactly once. */
 export interface OpHandle {
   /** `result`: the Session (or null) from create/read/update/touch, the boolean from delete. */
   ok(result: Session | null | boolean): void;
+  /** Definitely not applied: use it only for errors that promise nothing was written. */
   fail(error: unknown): void;
+  /** Maybe applied: timed out, connection lost, server killed mid-request. */
+  info(error: unknown): void;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -106,12 +153,15 @@ export class History {
     return [...ids];
   }
 
-  fault(name: string, action: "start" | "heal"): void {
+  /** A heal ends the open start with the same name and target. */
+  fault(name: string, action: "start" | "heal", details: FaultDetails = {}): void {
     this.recorded.push({
       type: "fault",
       index: this.recorded.length,
       at: this.clock(),
       name,
+      class: details.class ?? name,
+      ...(details.target !== undefined && { target: details.target }),
       action,
     });
   }
@@ -120,21 +170,26 @@ export class History {
     user: string,
     op: OpKind,
     sessionId: string | undefined,
-    input: { data?: JsonValue; ttlSeconds?: number } = {},
+    options: InvokeOptions = {},
   ): OpHandle {
     const opId = this.nextOpId++;
-    const invoked: Mutable<InvokeEvent> = {
-      type: "op",
+    const server = options.server === undefined ? {} : { server: options.server };
+    const eventBase = () => ({
+      type: "op" as const,
       index: this.recorded.length,
       at: this.clock(),
       opId,
       user,
+      ...server,
       op,
+    });
+    const invoked: Mutable<InvokeEvent> = {
+      ...eventBase(),
       sessionId,
       phase: "invoke",
       input: {
-        ...(input.data !== undefined && { dataJson: jsonOf(input.data) }),
-        ...(input.ttlSeconds !== undefined && { ttlSeconds: input.ttlSeconds }),
+        ...(options.data !== undefined && { dataJson: jsonOf(options.data) }),
+        ...(options.ttlSeconds !== undefined && { ttlSeconds: options.ttlSeconds }),
       },
     };
     this.recorded.push(invoked);
@@ -142,7 +197,17 @@ export class History {
     const complete = () => {
       if (done) throw new Error(`operation ${opId} (${user} ${op}) completed twice`);
       done = true;
-      return { type: "op" as const, index: this.recorded.length, at: this.clock(), opId, user, op };
+      return eventBase();
+    };
+    const failure = (phase: "fail" | "info") => (error: unknown) => {
+      const base = complete();
+      this.recorded.push({
+        ...base,
+        sessionId: invoked.sessionId,
+        phase,
+        error: errorCode(error),
+        message: messageOf(error),
+      });
     };
     return {
       ok: (returned) => {
@@ -161,38 +226,49 @@ export class History {
         }
         this.recorded.push({ ...base, sessionId: id, phase: "ok", result });
       },
-      fail: (error) => {
-        const base = complete();
-        this.recorded.push({
-          ...base,
-          sessionId: invoked.sessionId,
-          phase: "fail",
-          error: errorCode(error),
-          message: messageOf(error),
-        });
-      },
+      fail: failure("fail"),
+      info: failure("info"),
     };
   }
 
-  /** Runs `action` as one recorded operation: its answer or error is recorded, then passed on. */
+  /**
+   * Runs `action` as one recorded operation: its answer or error is recorded, then passed on. An
+   * error that promises nothing was written is recorded as `fail`, any other as `info`.
+   */
   async perform<T extends Session | null | boolean>(
     user: string,
     op: OpKind,
     sessionId: string | undefined,
-    input: { data?: JsonValue; ttlSeconds?: number },
+    options: InvokeOptions,
     action: () => Promise<T>,
   ): Promise<T> {
-    const handle = this.invoke(user, op, sessionId, input);
+    const handle = this.invoke(user, op, sessionId, options);
     let result: T;
     try {
       result = await action();
     } catch (error) {
-      handle.fail(error);
+      if (promisesNothingWritten(error)) handle.fail(error);
+      else handle.info(error);
       throw error;
     }
     handle.ok(result);
     return result;
   }
+}
+
+/**
+ * Whether the store's error promises that nothing was written: input refused before any I/O, a
+ * session that was not there (or already was), a write given up on, a closed store. A timeout or
+ * an unavailable store promises nothing: the write may have landed.
+ */
+export function promisesNothingWritten(error: unknown): boolean {
+  return (
+    isInvalidInput(error) ||
+    isSessionNotFound(error) ||
+    isSessionExists(error) ||
+    error instanceof ConcurrentUpdateError ||
+    error instanceof StoreClosedError
+  );
 }
 
 function jsonOf(value: unknown): string {
@@ -202,6 +278,18 @@ function jsonOf(value: unknown): string {
     // Data the store would reject anyway (a BigInt, a cycle); the history must not throw for it.
     return "<not JSON>";
   }
+}
+
+/** The session as the checker compares it; its payload is what the store's encoder makes of it. */
+export function returnedOf(session: Session): ReturnedSession {
+  const { id, version, createdAt, updatedAt, data, expiresAt, source } = session;
+  let payload: string;
+  try {
+    payload = encodeRecord({ id, version, createdAt, updatedAt, expiresAt }, data).payload;
+  } catch {
+    payload = "<not JSON>";
+  }
+  return { version, createdAt, dataJson: jsonOf(data), expiresAt, payload, source };
 }
 
 function resultOf(op: OpKind, returned: Session | null | boolean): OpResult {
@@ -214,8 +302,7 @@ function resultOf(op: OpKind, returned: Session | null | boolean): OpResult {
     if (op === "create" || op === "update") throw new TypeError(`a ${op} never returns null`);
     return { kind: "none" };
   }
-  const { version, data, expiresAt, source } = returned;
-  return { kind: "session", session: { version, dataJson: jsonOf(data), expiresAt, source } };
+  return { kind: "session", session: returnedOf(returned) };
 }
 
 /** Store errors carry a stable `code`; anything else is named by its class. */

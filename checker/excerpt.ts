@@ -1,44 +1,41 @@
-import type { FaultEvent, HistoryEvent, OperationEvent } from "./History";
+import type { FaultEvent, HistoryEvent } from "./History";
+import type { FaultWindow, Operation } from "./Operation";
 
-/** At most this many fault events accompany an excerpt: enough context, never the whole run. */
+/** At most this many faults accompany an excerpt: enough to explain it, never the whole run. */
 const MAX_FAULTS = 6;
 
-/**
- * The events of one session closest to the focus events (by position in that session's own
- * sequence), at most `limit`, in history order; plus the faults that were active or changed
- * while they happened, because a violation is usually explained by one.
- */
-export function excerptOf(
-  sessionEvents: readonly OperationEvent[],
-  faults: readonly FaultEvent[],
-  focus: readonly number[],
-  limit: number,
-): HistoryEvent[] {
-  const positions = sessionEvents.flatMap((e, i) => (focus.includes(e.index) ? [i] : []));
-  const distance = (i: number) =>
-    positions.length
-      ? Math.min(...positions.map((p) => Math.abs(p - i)))
-      : sessionEvents.length - i;
-  const chosen = sessionEvents
-    .map((event, i) => ({ event, d: distance(i) }))
-    .sort((a, b) => a.d - b.d || a.event.index - b.event.index)
-    .slice(0, limit)
-    .map(({ event }) => event)
-    .sort((a, b) => a.index - b.index);
-  const first = chosen[0]?.index ?? 0;
-  const last = chosen.at(-1)?.index ?? 0;
-  return [...chosen, ...faultsAround(faults, first, last)].sort((a, b) => a.index - b.index);
+/** A stretch of the history, by event index, in which the faults in force matter. */
+export interface Span {
+  readonly from: number;
+  readonly to: number;
 }
 
-/** Fault events within [first, last], preceded by the start of each fault still active at `first`. */
-function faultsAround(faults: readonly FaultEvent[], first: number, last: number): FaultEvent[] {
-  const activeAtFirst = new Map<string, FaultEvent>();
-  const within: FaultEvent[] = [];
-  for (const f of faults) {
-    if (f.index < first) {
-      if (f.action === "start") activeAtFirst.set(f.name, f);
-      else activeAtFirst.delete(f.name);
-    } else if (f.index <= last) within.push(f);
+/**
+ * The smallest excerpt that shows an anomaly: the events of the operations involved, and the start
+ * and heal of each fault in force at some moment while one of them ran or within `spans` (such as
+ * from a write's invoke to a stale read's invoke), in history order.
+ */
+export function excerptOf(
+  ops: readonly Operation[],
+  windows: readonly FaultWindow[],
+  spans: readonly Span[] = [],
+): { excerpt: HistoryEvent[]; focus: number[] } {
+  const events = new Map<number, HistoryEvent>();
+  const all: Span[] = [...spans];
+  for (const op of ops) {
+    events.set(op.start, op.invoked);
+    if (op.completed) events.set(op.completed.index, op.completed);
+    all.push({ from: op.start, to: op.completed?.index ?? Number.POSITIVE_INFINITY });
   }
-  return [...activeAtFirst.values(), ...within].slice(-MAX_FAULTS);
+  const focus = [...events.keys()].sort((a, b) => a - b);
+  const active = windows.filter((w) => {
+    const healedAt = w.healed?.index ?? Number.POSITIVE_INFINITY;
+    return all.some((s) => w.started.index <= s.to && healedAt >= s.from);
+  });
+  for (const w of active.slice(-MAX_FAULTS)) {
+    const faultEvents: FaultEvent[] = w.healed ? [w.started, w.healed] : [w.started];
+    for (const f of faultEvents) events.set(f.index, f);
+  }
+  const excerpt = [...events.values()].sort((a, b) => a.index - b.index);
+  return { excerpt, focus };
 }

@@ -1,6 +1,7 @@
 import { clip, textTable } from "../common/textTable";
-import type { Verdict, VerdictSummary } from "./checkHistory";
 import type { FaultEvent, History, HistoryEvent, InvokeEvent, OkEvent } from "./History";
+import { faultWindowsOf } from "./Operation";
+import { compactSummary, type Verdict, type VerdictSummary } from "./Verdict";
 
 /** The verdict as plain text: one line, then each violation with its excerpt as a table. */
 export function renderVerdict(verdict: Verdict): string {
@@ -14,18 +15,23 @@ export function renderVerdict(verdict: Verdict): string {
       focus.has(e.index) ? "*" : "",
       `#${e.index}`,
       `+${Math.round(e.at - summary.startedAt)}`,
-      ...eventCells(e),
+      ...eventCells(e, summary.startedAt),
     ]);
     const table = textTable(
-      ["", "event", "t (ms)", "user", "op", "phase", "version", "note"],
+      ["", "event", "t (ms)", "server", "user", "op", "phase", "version", "note"],
       rows,
-      ["left", "right", "right", "left", "left", "left", "right", "left"],
+      ["left", "right", "right", "left", "left", "left", "left", "right", "left"],
       { indent: "    " },
     );
     return `${i + 1}. ${v.kind} in session ${v.sessionId}: ${v.message}\n${table}`;
   });
   const legend = violations.length ? ["(* marks the events each violation is about)"] : [];
   return [head, ...sections, ...legend].join("\n\n");
+}
+
+/** The verdict as one line of JSON: anomaly counts, outcomes, operations per server. */
+export function renderCompactSummary(verdict: Verdict): string {
+  return JSON.stringify(compactSummary(verdict));
 }
 
 /** Options of renderTimeline. */
@@ -51,12 +57,14 @@ export function renderTimeline(history: History, options: TimelineOptions = {}):
 
   const faults = events.filter((e): e is FaultEvent => e.type === "fault");
   const letters = new Map<string, string>();
-  for (const f of faults) if (!letters.has(f.name)) letters.set(f.name, keyOf(letters.size));
+  for (const f of faults)
+    if (!letters.has(faultKey(f))) letters.set(faultKey(f), keyOf(letters.size));
 
   const rows = Array.from({ length: count }, () => ({
     invoked: 0,
     ok: 0,
     failed: 0,
+    info: 0,
     cache: 0,
     dynamodb: 0,
     none: 0,
@@ -67,6 +75,7 @@ export function renderTimeline(history: History, options: TimelineOptions = {}):
     if (!row || e.type !== "op") continue;
     if (e.phase === "invoke") row.invoked++;
     else if (e.phase === "fail") row.failed++;
+    else if (e.phase === "info") row.info++;
     else {
       row.ok++;
       if (e.op === "read") {
@@ -75,35 +84,56 @@ export function renderTimeline(history: History, options: TimelineOptions = {}):
       }
     }
   }
-  for (const { name, from, to } of faultIntervals(faults, events.at(-1)?.at ?? t0)) {
-    for (let b = bucketOf(from); b <= bucketOf(to); b++)
-      rows[b]?.faults.add(letters.get(name) ?? "?");
+  const end = events.at(-1)?.at ?? t0;
+  for (const w of faultWindowsOf(faults)) {
+    const letter = letters.get(faultKey(w.started)) ?? "?";
+    for (let b = bucketOf(w.from); b <= bucketOf(Math.min(w.to, end)); b++)
+      rows[b]?.faults.add(letter);
   }
 
   const operations = events.filter((e) => e.type === "op" && e.phase === "invoke").length;
   const head = `Timeline: ${operations} operations over ${seconds(span)}; times from the first event; each column counts the events of that kind within the slice`;
   const faultLines = faults.length
     ? textTable(
-        ["key", "at", "action", "fault"],
-        faults.map((f) => [letters.get(f.name) ?? "?", `+${seconds(f.at - t0)}`, f.action, f.name]),
-        ["left", "right", "left", "left"],
+        ["key", "at", "action", "fault", "class", "target"],
+        faults.map((f) => [
+          letters.get(faultKey(f)) ?? "?",
+          `+${seconds(f.at - t0)}`,
+          f.action,
+          f.name,
+          f.class === f.name ? "" : f.class,
+          f.target ?? "",
+        ]),
+        ["left", "right", "left", "left", "left", "left"],
         { indent: "  " },
       )
     : "  (no faults)";
   const bucketTable = textTable(
-    ["from", "to", "invoked", "ok", "failed", "read:cache", "read:dynamodb", "read:none", "faults"],
+    [
+      "from",
+      "to",
+      "invoked",
+      "ok",
+      "failed",
+      "info",
+      "read:cache",
+      "read:dynamodb",
+      "read:none",
+      "faults",
+    ],
     rows.map((r, b) => [
       `+${seconds(b * width)}`,
       `+${seconds(b === count - 1 ? span : (b + 1) * width)}`,
       String(r.invoked),
       String(r.ok),
       String(r.failed),
+      String(r.info),
       String(r.cache),
       String(r.dynamodb),
       String(r.none),
       [...r.faults].sort().join(" "),
     ]),
-    ["right", "right", "right", "right", "right", "right", "right", "right", "left"],
+    ["right", "right", "right", "right", "right", "right", "right", "right", "right", "left"],
     { indent: "  " },
   );
   return [head, "Faults:", faultLines, "Operations:", bucketTable].join("\n");
@@ -111,7 +141,7 @@ export function renderTimeline(history: History, options: TimelineOptions = {}):
 
 function scope(s: VerdictSummary): string {
   return (
-    `${s.operations} operations on ${s.sessions} sessions (${s.ok} ok, ${s.failed} failed, ${s.pending} pending; ` +
+    `${s.operations} operations on ${s.sessions} sessions (${s.ok} ok, ${s.failed} failed, ${s.info} info, ${s.pending} pending; ` +
     `${s.reads} reads: ${s.readsFromCache} from the cache, ${s.readsFromDynamoDb} from DynamoDB, ` +
     `${s.readsOfNothing} found nothing; ${s.faults} fault(s))`
   );
@@ -124,17 +154,22 @@ function countsByKind(s: VerdictSummary): string {
     .join(", ");
 }
 
-/** user, op, phase, version, note. */
-function eventCells(e: HistoryEvent): string[] {
-  if (e.type === "fault") return ["", "fault", e.action, "", e.name];
+/** server (a fault's target), user, op, phase, version, note. */
+function eventCells(e: HistoryEvent, startedAt: number): string[] {
+  if (e.type === "fault") {
+    const note = e.class === e.name ? e.name : `${e.name} [${e.class}]`;
+    return [e.target ?? "", "", "fault", e.action, "", note];
+  }
+  const server = e.server ?? "";
   switch (e.phase) {
     case "invoke":
-      return [e.user, e.op, "invoke", "", inputNote(e)];
+      return [server, e.user, e.op, "invoke", "", inputNote(e)];
     case "fail":
-      return [e.user, e.op, "fail", "", clip(`${e.error}: ${e.message}`, 60)];
+    case "info":
+      return [server, e.user, e.op, e.phase, "", clip(`${e.error}: ${e.message}`, 60)];
     case "ok": {
       const version = e.result.kind === "session" ? String(e.result.session.version) : "";
-      return [e.user, e.op, "ok", version, resultNote(e)];
+      return [server, e.user, e.op, "ok", version, resultNote(e, startedAt)];
     }
   }
 }
@@ -146,33 +181,17 @@ function inputNote(e: InvokeEvent): string {
   return parts.join(", ");
 }
 
-function resultNote(e: OkEvent): string {
+function resultNote(e: OkEvent, startedAt: number): string {
   const r = e.result;
   if (r.kind === "deleted") return r.removed ? "removed" : "nothing to remove";
   if (r.kind === "none") return "no session";
   const s = r.session;
-  return `data ${clip(s.dataJson)}, expires ${s.expiresAt} s, from ${s.source}`;
+  const created = Math.round(s.createdAt - startedAt);
+  return `data ${clip(s.dataJson)}, expires ${s.expiresAt} s, from ${s.source}, created +${created}`;
 }
 
-/** Each start paired with the next heal of the same fault; an unhealed fault lasts to `end`. */
-function faultIntervals(
-  faults: readonly FaultEvent[],
-  end: number,
-): { name: string; from: number; to: number }[] {
-  const open = new Map<string, number>();
-  const intervals: { name: string; from: number; to: number }[] = [];
-  for (const f of faults) {
-    const from = open.get(f.name);
-    if (f.action === "start") {
-      if (from === undefined) open.set(f.name, f.at);
-    } else if (from !== undefined) {
-      intervals.push({ name: f.name, from, to: f.at });
-      open.delete(f.name);
-    }
-  }
-  for (const [name, from] of open) intervals.push({ name, from, to: end });
-  return intervals;
-}
+/** A fault's letter is shared by its start and heal: same words, same target. */
+const faultKey = (f: FaultEvent): string => `${f.name}\u0000${f.target ?? ""}`;
 
 /** A, B, ... Z, then F27, F28, ... */
 const keyOf = (i: number): string => (i < 26 ? String.fromCharCode(65 + i) : `F${i + 1}`);

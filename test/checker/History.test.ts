@@ -1,8 +1,15 @@
 import { describe, it } from "node:test";
 import { expect } from "chai";
-import { History } from "../../checker/History";
-import { SessionNotFoundError } from "../../store/errors";
-import { ID_A, newHistory, session, T0, Unavailable } from "./fixtures";
+import { History, promisesNothingWritten } from "../../checker/History";
+import {
+  ConcurrentUpdateError,
+  InvalidTtlError,
+  SessionExistsError,
+  SessionNotFoundError,
+  StoreUnavailableError,
+} from "../../store/errors";
+import { decodePayload, encodeRecord } from "../../store/SessionRecord";
+import { ID_A, newHistory, payloadOf, session, T0, TimedOut, Unavailable } from "./fixtures";
 
 describe("History", () => {
   it("records invoke and ok with index, time, user, op and what the store returned", () => {
@@ -31,7 +38,14 @@ describe("History", () => {
         phase: "ok",
         result: {
           kind: "session",
-          session: { version: 3, dataJson: '{"a":1}', expiresAt: 1_700_000_600, source: "cache" },
+          session: {
+            version: 3,
+            createdAt: T0,
+            dataJson: '{"a":1}',
+            expiresAt: 1_700_000_600,
+            payload: payloadOf(session(3, { a: 1 })),
+            source: "cache",
+          },
         },
       },
     ]);
@@ -126,8 +140,91 @@ describe("History", () => {
       "invoke",
       "ok",
       "invoke",
-      "fail",
+      "info",
     ]);
+  });
+
+  it("perform records fail only for errors that promise nothing was written, else info", async () => {
+    const { history } = newHistory();
+    const errors = [
+      new SessionNotFoundError(ID_A),
+      new StoreUnavailableError("dynamodb", "no answer"),
+      new TimedOut(),
+    ];
+    for (const error of errors) {
+      await history
+        .perform("ada", "update", ID_A, { data: 1 }, async () => {
+          throw error;
+        })
+        .catch(() => undefined);
+    }
+    const phases = history.events.flatMap((e) =>
+      e.type === "op" && e.phase !== "invoke" ? [e.phase] : [],
+    );
+    expect(phases).to.deep.equal(["fail", "info", "info"]);
+  });
+
+  it("promises nothing written for refused input, absent or existing sessions, given-up writes", () => {
+    expect(
+      [
+        new InvalidTtlError("ttl"),
+        new SessionNotFoundError(ID_A),
+        new SessionExistsError(ID_A),
+        new ConcurrentUpdateError(ID_A),
+      ].map(promisesNothingWritten),
+    ).to.deep.equal([true, true, true, true]);
+    expect(
+      [new StoreUnavailableError("both", "down"), new TimedOut(), "a string"].map(
+        promisesNothingWritten,
+      ),
+    ).to.deep.equal([false, false, false]);
+  });
+
+  it("records info (maybe applied) and the server that handled each event", () => {
+    const { history } = newHistory();
+    history.invoke("ada", "update", ID_A, { data: 1, server: "app server A" }).info(new TimedOut());
+    expect(history.events.map((e) => e.type === "op" && [e.server, e.phase])).to.deep.equal([
+      ["app server A", "invoke"],
+      ["app server A", "info"],
+    ]);
+    expect(history.events[1]).to.include({
+      error: "TimeoutError",
+      message: "no answer within 250 ms",
+    });
+    expect(() => history.invoke("ada", "read", ID_A).info(1)).not.to.throw();
+  });
+
+  it("records a fault's class and target; without a class, a fault is its own class", () => {
+    const { history } = newHistory();
+    history.fault("the cache is cut off", "start", {
+      class: "cut-off-cache",
+      target: "app server A",
+    });
+    history.fault("the cache is unreachable", "start");
+    expect(history.events[0]).to.include({ class: "cut-off-cache", target: "app server A" });
+    expect(history.events[1]).to.include({ class: "the cache is unreachable" });
+    expect(history.events[1]).not.to.have.property("target");
+  });
+
+  it("re-encodes a returned session into exactly the bytes the store holds", () => {
+    const data = { "10": "ten", b: [1.5, -0, 1e21, 'é\u2028"q'], a: { "2": null, z: true } };
+    const fields = {
+      id: ID_A,
+      version: 4,
+      createdAt: T0,
+      updatedAt: T0 + 5,
+      expiresAt: 1_700_000_600,
+    };
+    const stored = encodeRecord(fields, JSON.parse(JSON.stringify(data))).payload;
+    const { history } = newHistory();
+    history.invoke("ada", "read", ID_A).ok(decodePayload(stored, "cache"));
+    const ok = history.events[1];
+    expect(
+      ok?.type === "op" &&
+        ok.phase === "ok" &&
+        ok.result.kind === "session" &&
+        ok.result.session.payload,
+    ).to.equal(stored);
   });
 
   it("uses the wall clock by default, so expiries in epoch seconds compare with it", () => {

@@ -16,6 +16,7 @@ import {
   payloadOf,
   session,
   T0,
+  TimedOut,
   Unavailable,
 } from "./fixtures";
 
@@ -32,7 +33,7 @@ function expectOnly(verdict: Verdict, kind: ViolationKind): void {
   expect(verdict.ok).to.equal(false);
   const [violation] = verdict.violations;
   expect(violation?.sessionId).to.equal(ID_A);
-  expect(violation?.excerpt.length).to.be.within(1, 20);
+  expect(violation?.excerpt.length).to.be.within(1, 12);
 }
 
 function expectPass(verdict: Verdict): void {
@@ -84,6 +85,12 @@ describe("checkHistory: histories that must fail", () => {
     expect(verdict.violations[0]?.message).to.match(/returned version 1 from the cache/);
   });
 
+  it("stale read: another user's read is held to ada's acknowledgement (the rule is global)", () => {
+    const { history } = createdAndUpdated();
+    done(history, "bob", "read", ID_A, { ...v1, source: "cache" });
+    expectOnly(checkHistory(history, { [ID_A]: healthy(v2) }), "stale-read");
+  });
+
   it("stale read: a read after the user's own acknowledged write finds nothing", () => {
     const { history } = createdAndUpdated();
     done(history, "ada", "read", ID_A, null);
@@ -109,7 +116,7 @@ describe("checkHistory: histories that must fail", () => {
 
   it("invented read: an unacknowledged version with data no write carried", () => {
     const { history } = createdAndUpdated();
-    history.invoke("ada", "update", ID_A, { data: { cart: ["jam"] } }).fail(new Unavailable());
+    history.invoke("ada", "update", ID_A, { data: { cart: ["jam"] } }).info(new TimedOut());
     done(history, "bob", "read", ID_A, session(3, { cart: ["honey"] }));
     expectOnly(checkHistory(history, { [ID_A]: healthy(v2) }), "invented-read");
   });
@@ -133,40 +140,57 @@ describe("checkHistory: histories that must fail", () => {
     expectOnly(checkHistory(history, { [ID_A]: healthy(v2) }), "invented-read");
   });
 
-  it("TTL parity: the cache and DynamoDB disagree on the expiry", () => {
+  it("divergence: the cache and DynamoDB disagree on the expiry", () => {
     const { history } = createdAndUpdated();
     const final = healthy(v2);
     const cache = { version: 2, payload: payloadOf(v2), expiresAt: EXPIRES + 1 };
     const verdict = checkHistory(history, { [ID_A]: { ...final, cache } });
-    expectOnly(verdict, "ttl-parity");
+    expectOnly(verdict, "divergence");
     expect(verdict.violations[0]?.message).to.match(/cache expires/);
   });
 
-  it("TTL parity: the cache and DynamoDB hold different payloads", () => {
+  it("divergence: the cache holds a later version (from an info write) than DynamoDB", () => {
     const { history } = createdAndUpdated();
-    const final = healthy(v2);
-    const cache = { version: 1, payload: payloadOf(v1), expiresAt: EXPIRES };
-    const verdict = checkHistory(history, { [ID_A]: { ...final, cache } });
-    expectOnly(verdict, "ttl-parity");
+    history.invoke("ada", "update", ID_A, { data: v3.data }).info(new TimedOut());
+    const cache = { version: 3, payload: payloadOf(v3), expiresAt: EXPIRES };
+    const verdict = checkHistory(history, { [ID_A]: { ...healthy(v2), cache } });
+    expectOnly(verdict, "divergence");
     expect(verdict.violations[0]?.message).to.match(/payloads differ/);
   });
 
-  it("TTL parity: the final read's expiry differs from both stores", () => {
+  it("lost write: the cache holds an older version than the acknowledged one", () => {
+    const { history } = createdAndUpdated();
+    const cache = { version: 1, payload: payloadOf(v1), expiresAt: EXPIRES };
+    const verdict = checkHistory(history, { [ID_A]: { ...healthy(v2), cache } });
+    expectOnly(verdict, "lost-write");
+    expect(verdict.violations[0]?.message).to.match(/the cache holds version 1, older/i);
+  });
+
+  it("divergence: the final read's expiry differs from both stores", () => {
     const { history } = newHistory();
     const touched = session(2, v1.data, { expiresAt: EXPIRES + 300 });
     done(history, "ada", "create", undefined, v1, { data: v1.data, ttlSeconds: 600 });
-    history.invoke("ada", "touch", ID_A, { ttlSeconds: 900 }).fail(new Unavailable());
+    history.invoke("ada", "touch", ID_A, { ttlSeconds: 900 }).info(new TimedOut());
     const final: FinalObservation = { ...healthy(v1), read: touched };
-    // Version 2 is a plausible effect of the failed touch, so only the parity rule objects.
+    // Version 2 is a plausible effect of the touch that timed out, so only divergence objects.
     const verdict = checkHistory(history, { [ID_A]: final });
-    expectOnly(verdict, "ttl-parity");
+    expectOnly(verdict, "divergence");
     expect(verdict.violations[0]?.message).to.match(/final read says/);
   });
 
-  it("TTL parity: a surviving session that DynamoDB does not hold", () => {
+  it("lost write: DynamoDB lost the acknowledged version although the cache still serves it", () => {
     const { history } = createdAndUpdated();
     const verdict = checkHistory(history, { [ID_A]: { ...healthy(v2), durable: null } });
-    expectOnly(verdict, "ttl-parity");
+    expectOnly(verdict, "lost-write");
+    expect(verdict.violations[0]?.message).to.match(/DynamoDB found no session/);
+  });
+
+  it("divergence: a session only an info create made is served but DynamoDB holds nothing", () => {
+    const { history } = newHistory();
+    history.invoke("ada", "create", ID_A, { data: v1.data }).info(new TimedOut());
+    const verdict = checkHistory(history, { [ID_A]: { ...healthy(v1), durable: null } });
+    expectOnly(verdict, "divergence");
+    expect(verdict.violations[0]?.message).to.match(/DynamoDB holds no item/);
   });
 
   it("every violation carries an excerpt that includes the events it is about", () => {
@@ -177,17 +201,32 @@ describe("checkHistory: histories that must fail", () => {
     expect(violation?.focus.every((i) => indexes.includes(i))).to.equal(true);
   });
 
-  it("keeps an excerpt to 20 events of the session, around the violation", () => {
+  it("keeps an excerpt to the operations involved and the faults in force then", () => {
     const { history } = newHistory();
     done(history, "ada", "create", undefined, v1, { data: v1.data, ttlSeconds: 600 });
+    history.fault("DynamoDB is slow", "start");
+    history.fault("DynamoDB is slow", "heal");
     for (let i = 0; i < 30; i++) done(history, "ada", "read", ID_A, v1);
+    history.fault("the cache is unreachable", "start");
     done(history, "ada", "update", ID_A, v2, { data: v2.data });
     for (let i = 0; i < 30; i++) done(history, "ada", "read", ID_A, v2);
-    done(history, "ada", "read", ID_A, v1);
-    const [violation] = checkHistory(history, { [ID_A]: healthy(v2) }).violations;
+    done(history, "bob", "read", ID_A, v1);
+    history.fault("the cache is unreachable", "heal");
+    const verdict = checkHistory(history, { [ID_A]: healthy(v2) });
+    const [violation] = verdict.violations;
     expect(violation?.kind).to.equal("stale-read");
-    expect(violation?.excerpt).to.have.length(20);
-    expect(violation?.excerpt.at(-1)?.index).to.equal(history.events.length - 1);
+    const shown = (violation?.excerpt ?? []).map((e) =>
+      e.type === "fault" ? `${e.action} ${e.name}` : `${e.user} ${e.op} ${e.phase}`,
+    );
+    expect(shown).to.deep.equal([
+      "start the cache is unreachable",
+      "ada update invoke",
+      "ada update ok",
+      "bob read invoke",
+      "bob read ok",
+      "heal the cache is unreachable",
+    ]);
+    expect(violation?.operations.map((o) => o.op)).to.deep.equal(["update", "read"]);
   });
 });
 
@@ -202,15 +241,9 @@ describe("checkHistory: histories that must pass", () => {
     expectPass(checkHistory(history, { [ID_A]: healthy(v2) }));
   });
 
-  it("another user's read is not held to ada's acknowledgement (the rule is per user)", () => {
+  it("an update that timed out (info) and did take effect", () => {
     const { history } = createdAndUpdated();
-    done(history, "bob", "read", ID_A, { ...v1, source: "cache" });
-    expectPass(checkHistory(history, { [ID_A]: healthy(v2) }));
-  });
-
-  it("a failed update that did take effect", () => {
-    const { history } = createdAndUpdated();
-    history.invoke("ada", "update", ID_A, { data: v3.data }).fail(new Unavailable());
+    history.invoke("ada", "update", ID_A, { data: v3.data }).info(new TimedOut());
     done(history, "bob", "read", ID_A, v3);
     expectPass(checkHistory(history, { [ID_A]: healthy(v3) }));
   });
@@ -228,9 +261,9 @@ describe("checkHistory: histories that must pass", () => {
     expectPass(checkHistory(history, { [ID_A]: healthy(v3) }));
   });
 
-  it("a failed touch that took effect with the data the session had", () => {
+  it("a touch that timed out and took effect with the data the session had", () => {
     const { history } = createdAndUpdated();
-    history.invoke("ada", "touch", ID_A, { ttlSeconds: 900 }).fail(new Unavailable());
+    history.invoke("ada", "touch", ID_A, { ttlSeconds: 900 }).info(new TimedOut());
     expectPass(
       checkHistory(history, { [ID_A]: healthy(session(3, v2.data, { expiresAt: EXPIRES + 300 })) }),
     );
@@ -240,9 +273,9 @@ describe("checkHistory: histories that must pass", () => {
     ["happened", null],
     ["did not happen", v2],
   ] as const) {
-    it(`a failed delete that ${name}`, () => {
+    it(`a delete that timed out and ${name}`, () => {
       const { history } = createdAndUpdated();
-      history.invoke("ada", "delete", ID_A).fail(new Unavailable());
+      history.invoke("ada", "delete", ID_A).info(new TimedOut());
       expectPass(checkHistory(history, { [ID_A]: healthy(final) }));
     });
   }
@@ -261,7 +294,7 @@ describe("checkHistory: histories that must pass", () => {
     const { history } = createdAndUpdated();
     const remove = history.invoke("bob", "delete", ID_A);
     done(history, "ada", "read", ID_A, null);
-    remove.fail(new Unavailable());
+    remove.info(new TimedOut());
     expectPass(checkHistory(history, { [ID_A]: healthy(null) }));
   });
 
@@ -285,7 +318,7 @@ describe("checkHistory: histories that must pass", () => {
 
   it("a touch that failed with a short TTL may have let the session expire early", () => {
     const { history, clock } = createdAndUpdated();
-    history.invoke("ada", "touch", ID_A, { ttlSeconds: 5 }).fail(new Unavailable());
+    history.invoke("ada", "touch", ID_A, { ttlSeconds: 5 }).info(new TimedOut());
     clock.advance(10_000);
     done(history, "ada", "read", ID_A, null);
     expectPass(checkHistory(history, { [ID_A]: healthy(null, T0 + 20_000) }));
@@ -293,7 +326,7 @@ describe("checkHistory: histories that must pass", () => {
 
   it("sessions nobody acknowledged a write of may be in any producible state", () => {
     const { history } = newHistory();
-    history.invoke("ada", "create", ID_A, { data: v1.data }).fail(new Unavailable());
+    history.invoke("ada", "create", ID_A, { data: v1.data }).info(new TimedOut());
     expectPass(checkHistory(history, { [ID_A]: healthy(v1) }));
     expectPass(checkHistory(history, { [ID_A]: healthy(null) }));
   });
@@ -322,6 +355,7 @@ describe("checkHistory: histories that must pass", () => {
       operations: 205,
       ok: 200,
       failed: 5,
+      info: 0,
       pending: 0,
       reads: 100,
       readsFromCache: 50,
@@ -349,6 +383,7 @@ describe("checkHistory: inputs", () => {
     const { history } = newHistory();
     const final = { ...healthy(v1), cache: { version: 1, payload: "{}", expiresAt: EXPIRES } };
     const verdict = checkHistory(history, { [ID_A]: final });
-    expect(kinds(verdict)).to.deep.equal(["invented-read", "ttl-parity"]);
+    expect(kinds(verdict)).to.deep.equal(["invented-read"]);
+    expect(verdict.violations[0]?.message).to.match(/the final read and DynamoDB returned/);
   });
 });

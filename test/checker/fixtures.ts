@@ -1,6 +1,7 @@
 import type { FinalObservation } from "../../checker/checkHistory";
-import { History, type OpKind } from "../../checker/History";
+import { History, type InvokeOptions, type OpKind } from "../../checker/History";
 import type { JsonValue, Session, SessionSource } from "../../store";
+import { encodeRecord } from "../../store/SessionRecord";
 
 /** Epoch milliseconds the fake clock starts at: 2023-11-14T22:13:20Z. */
 export const T0 = 1_700_000_000_000;
@@ -31,29 +32,21 @@ export function newHistory(): { history: History; clock: FakeClock } {
 export function session(
   version: number,
   data: JsonValue,
-  options: { id?: string; expiresAt?: number; source?: SessionSource } = {},
+  options: { id?: string; expiresAt?: number; source?: SessionSource; createdAt?: number } = {},
 ): Session {
   return {
     id: options.id ?? ID_A,
     data,
     version,
-    createdAt: T0,
-    updatedAt: T0,
+    createdAt: options.createdAt ?? T0,
+    updatedAt: options.createdAt ?? T0,
     expiresAt: options.expiresAt ?? EXPIRES,
     source: options.source ?? "dynamodb",
   };
 }
 
-/** The bytes both stores would hold for `s` (the store's field order). */
-export const payloadOf = (s: Session): string =>
-  JSON.stringify({
-    version: s.version,
-    createdAt: s.createdAt,
-    updatedAt: s.updatedAt,
-    expiresAt: s.expiresAt,
-    id: s.id,
-    data: s.data,
-  });
+/** The bytes both stores would hold for `s`, made by the store's own encoder. */
+export const payloadOf = (s: Session): string => encodeRecord(s, s.data).payload;
 
 /** A healthy end state: the read, the cache and DynamoDB all hold `s` (or nothing). */
 export function healthy(s: Session | null, observedAt = T0 + 60_000): FinalObservation {
@@ -69,7 +62,7 @@ export function done(
   op: OpKind,
   id: string | undefined,
   result: Session | null | boolean,
-  input: { data?: JsonValue; ttlSeconds?: number } = {},
+  input: InvokeOptions = {},
 ): void {
   history.invoke(user, op, id, input).ok(result);
 }
@@ -80,5 +73,13 @@ export class Unavailable extends Error {
   constructor() {
     super("DynamoDB did not answer; nothing was written");
     this.name = "StoreUnavailableError";
+  }
+}
+
+/** A request that timed out: the store may or may not have applied it. */
+export class TimedOut extends Error {
+  constructor() {
+    super("no answer within 250 ms");
+    this.name = "TimeoutError";
   }
 }
