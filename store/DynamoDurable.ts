@@ -14,17 +14,75 @@ import { ITEM_ATTRIBUTES, SESSION_TABLE } from "./TableSchema";
 export interface DurableItem {
   payload: string;
   version: number;
+  /** Epoch milliseconds; 0 for an item written before the attribute existed. */
+  createdAt: number;
   expiresAt: number;
+}
+
+/** Where a copy stands among every copy of a session: compared by createdAt, version, then bytes. */
+export interface DurableOrder {
+  createdAt: number;
+  version: number;
+  payload: string;
+}
+
+/** Is `a` strictly after `b` in the order of copies (the order the cache's scripts use too)? */
+export function isAfter(a: DurableOrder, b: DurableOrder): boolean {
+  if (a.createdAt !== b.createdAt) return a.createdAt > b.createdAt;
+  if (a.version !== b.version) return a.version > b.version;
+  return a.payload > b.payload;
+}
+
+/** Errors after which DynamoDB never had the request: the connection was refused or never made. */
+const NEVER_SENT = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EAI_AGAIN",
+]);
+
+/**
+ * True when DynamoDB cannot have applied the failed request; false when it may have (a timeout, a
+ * reset or a lost answer after the request went out, or a 500).
+ */
+export function neverApplied(error: unknown): boolean {
+  const e = error as {
+    code?: unknown;
+    cause?: { code?: unknown };
+    $metadata?: { httpStatusCode?: number };
+  };
+  const code = String(e?.code ?? e?.cause?.code ?? "");
+  if (NEVER_SENT.has(code)) return true;
+  const status = e?.$metadata?.httpStatusCode;
+  return status !== undefined && status >= 400 && status < 500;
 }
 
 const KEY = SESSION_TABLE.partitionKey;
 const TTL = SESSION_TABLE.ttlAttribute;
 const PAYLOAD = ITEM_ATTRIBUTES.payload;
 const VERSION = ITEM_ATTRIBUTES.version;
+const CREATED = ITEM_ATTRIBUTES.createdAt;
 
-/** The durable side of the store: one DynamoDB table, every write conditional. */
+/** The condition "the table's copy is before :c/:v/:p", with its names (values added per call). */
+const OLDER_THAN =
+  "attribute_not_exists(#k) OR attribute_not_exists(#c) OR #c < :c OR (#c = :c AND (#v < :v OR (#v = :v AND #p < :p)))";
+const OLDER_NAMES = { "#k": KEY, "#c": CREATED, "#v": VERSION, "#p": PAYLOAD };
+const orderValues = (o: DurableOrder) => ({
+  ":c": { N: String(o.createdAt) },
+  ":v": { N: String(o.version) },
+  ":p": { S: o.payload },
+});
+
+/**
+ * The durable side of the store: one DynamoDB table, every write conditional, every call bounded in
+ * time. A conditional write that fails because an earlier attempt of the same call (the SDK's retry
+ * after a lost answer) already applied it is that call's success.
+ */
 export class DynamoDurable {
   private readonly client: DynamoDBClient;
+  /** Milliseconds any one call may take, retries included. */
+  private readonly callBoundMs: number;
 
   constructor(
     private readonly config: ResolvedConfig,
@@ -37,8 +95,14 @@ export class DynamoDurable {
       endpoint,
       credentials,
       maxAttempts,
-      requestHandler: { requestTimeout: requestTimeoutMs, connectionTimeout: connectTimeoutMs },
+      // This SDK only warns on a request timeout unless told to throw: a black hole would hang a call.
+      requestHandler: {
+        requestTimeout: requestTimeoutMs,
+        connectionTimeout: connectTimeoutMs,
+        throwOnRequestTimeout: true,
+      },
     });
+    this.callBoundMs = connectTimeoutMs + maxAttempts * (requestTimeoutMs + connectTimeoutMs);
   }
 
   /** A strongly consistent read; expired items are returned too (the caller decides). */
@@ -50,6 +114,7 @@ export class DynamoDurable {
           Key: { [KEY]: { S: id } },
           ConsistentRead: true,
         }),
+        this.bounded(),
       );
       return out.Item ? toDurable(out.Item) : null;
     });
@@ -59,7 +124,7 @@ export class DynamoDurable {
   async getLive(id: string): Promise<DurableItem | null> {
     this.stats.count("dynamodb", "reads");
     const item = await this.get(id);
-    const live = item && isLive(item.expiresAt) ? item : null;
+    const live = item && isLive(item.expiresAt, this.config.clock()) ? item : null;
     this.stats.count("dynamodb", live ? "hits" : "misses");
     return live;
   }
@@ -79,36 +144,40 @@ export class DynamoDurable {
   /** Replaces version `expectedVersion` of a live session; `false` when it is no longer that. */
   replace(record: SessionRecord, expectedVersion: number, nowSeconds: number): Promise<boolean> {
     return this.conditionalPut(record, {
-      ConditionExpression: "#v = :expected AND #ttl > :now",
-      ExpressionAttributeNames: { "#v": VERSION, "#ttl": TTL },
+      // The same incarnation too: a re-created id may reach the same version number.
+      ConditionExpression:
+        "#v = :expected AND (attribute_not_exists(#c) OR #c = :c) AND #ttl > :now",
+      ExpressionAttributeNames: { "#v": VERSION, "#c": CREATED, "#ttl": TTL },
       ExpressionAttributeValues: {
         ":expected": { N: String(expectedVersion) },
+        ":c": { N: String(record.createdAt) },
         ":now": { N: String(nowSeconds) },
       },
     });
   }
 
-  /** Writes the record unless the table holds the same or a newer version (replays are idempotent). */
+  /** Writes the record unless the table holds it or a later copy (replays are idempotent). */
   putIfNewer(record: SessionRecord): Promise<boolean> {
     return this.conditionalPut(record, {
-      ConditionExpression: "attribute_not_exists(#k) OR #v < :v",
-      ExpressionAttributeNames: { "#k": KEY, "#v": VERSION },
-      ExpressionAttributeValues: { ":v": { N: String(record.version) } },
+      ConditionExpression: OLDER_THAN,
+      ExpressionAttributeNames: OLDER_NAMES,
+      ExpressionAttributeValues: orderValues(record),
     });
   }
 
-  /** Deletes the item unless it holds version `version` or newer; false when it was kept. */
-  deleteIfOlder(id: string, version: number): Promise<boolean> {
+  /** Deletes the item unless it holds a copy at or after `order` (a delete's tombstone); false when kept. */
+  deleteIfOlder(id: string, order: DurableOrder): Promise<boolean> {
     return this.command("delete", async () => {
       try {
         await this.client.send(
           new DeleteItemCommand({
             TableName: this.config.tableName,
             Key: { [KEY]: { S: id } },
-            ConditionExpression: "attribute_not_exists(#k) OR #v < :v",
-            ExpressionAttributeNames: { "#k": KEY, "#v": VERSION },
-            ExpressionAttributeValues: { ":v": { N: String(version) } },
+            ConditionExpression: OLDER_THAN,
+            ExpressionAttributeNames: OLDER_NAMES,
+            ExpressionAttributeValues: orderValues(order),
           }),
+          this.bounded(),
         );
         return true;
       } catch (error) {
@@ -118,17 +187,29 @@ export class DynamoDurable {
     });
   }
 
-  /** Deletes the item; returns what it held, or null when there was none. */
-  delete(id: string): Promise<DurableItem | null> {
+  /**
+   * Deletes the item while it still holds exactly `seen`; true when it is gone afterwards (deleted
+   * by this call, or by an earlier attempt of it whose answer was lost, or by another deleter),
+   * false when another version took its place meanwhile.
+   */
+  deleteIfEqual(id: string, seen: DurableItem): Promise<boolean> {
     return this.command("delete", async () => {
-      const out = await this.client.send(
-        new DeleteItemCommand({
-          TableName: this.config.tableName,
-          Key: { [KEY]: { S: id } },
-          ReturnValues: "ALL_OLD",
-        }),
-      );
-      return out.Attributes ? toDurable(out.Attributes) : null;
+      try {
+        await this.client.send(
+          new DeleteItemCommand({
+            TableName: this.config.tableName,
+            Key: { [KEY]: { S: id } },
+            ConditionExpression: "#p = :p",
+            ExpressionAttributeNames: { "#p": PAYLOAD },
+            ExpressionAttributeValues: { ":p": { S: seen.payload } },
+          }),
+          this.bounded(),
+        );
+        return true;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        return (await this.get(id)) === null;
+      }
     });
   }
 
@@ -152,17 +233,25 @@ export class DynamoDurable {
               [KEY]: { S: record.id },
               [PAYLOAD]: { S: record.payload },
               [VERSION]: { N: String(record.version) },
+              [CREATED]: { N: String(record.createdAt) },
               [TTL]: { N: String(record.expiresAt) },
             },
             ...condition,
           }),
+          this.bounded(),
         );
         return true;
       } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return false;
-        throw error;
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        // Our own earlier attempt (its answer lost, the SDK retried) is our success.
+        return (await this.get(record.id))?.payload === record.payload;
       }
     });
+  }
+
+  /** Per-call options: an abort at the call's bound, whatever the retries and the network do. */
+  private bounded(): { abortSignal: AbortSignal } {
+    return { abortSignal: AbortSignal.timeout(this.callBoundMs) };
   }
 
   private async command<T>(name: StoreCommand, run: () => Promise<T>): Promise<T> {
@@ -184,6 +273,7 @@ function toDurable(item: Attributes): DurableItem {
   return {
     payload: item[PAYLOAD]?.S ?? "",
     version: Number(item[VERSION]?.N ?? 0),
+    createdAt: Number(item[CREATED]?.N ?? 0),
     expiresAt: Number(item[TTL]?.N ?? 0),
   };
 }

@@ -1,4 +1,5 @@
 import { CacheRepairs } from "./CacheRepairs";
+import { bucketOf } from "./cacheKey";
 import {
   type HybridSessionStoreConfig,
   MAX_WRITE_ATTEMPTS,
@@ -6,7 +7,7 @@ import {
   resolveConfig,
 } from "./config";
 import { type DurableItem, DynamoDurable } from "./DynamoDurable";
-import { durableFailure } from "./durableFailure";
+import { durableFailure, writeFailure } from "./durableFailure";
 import {
   ConcurrentUpdateError,
   SessionExistsError,
@@ -16,9 +17,9 @@ import {
 import { JournalledWrites } from "./JournalledWrites";
 import { Maintenance } from "./Maintenance";
 import { outcome } from "./outcome";
-import { ReplayJournal } from "./ReplayJournal";
 import type { CreateOptions, JsonValue, Session } from "./Session";
 import { assertSessionId, newSessionId } from "./SessionId";
+import { ReplayFailure, SessionJournal } from "./SessionJournal";
 import {
   assertJsonData,
   assertStorable,
@@ -36,7 +37,7 @@ import {
 import { SingleFlight } from "./SingleFlight";
 import { type StoreEvent, StoreEvents } from "./StoreEvents";
 import { type StatsSnapshot, type StoreOperation, StoreStats } from "./StoreStats";
-import { ValkeyCache } from "./ValkeyCache";
+import { type CacheLookup, ValkeyCache } from "./ValkeyCache";
 import { WriteBookkeeping } from "./WriteBookkeeping";
 
 /** Why a read goes to DynamoDB: a cache miss, a failed cache, or a cache entry that may be stale. */
@@ -61,32 +62,40 @@ export class HybridSessionStore {
   private readonly bookkeeping: WriteBookkeeping;
   private readonly cache: ValkeyCache;
   private readonly durable: DynamoDurable;
-  private readonly journal: ReplayJournal;
+  private readonly journal: SessionJournal;
   private readonly journalled: JournalledWrites;
   private readonly maintenance: Maintenance;
+  private readonly clock: () => number;
   private closed = false;
 
   private constructor(private readonly config: ResolvedConfig) {
-    this.cache = new ValkeyCache(config.valkey, config.keyPrefix, this.counters, (state) => {
-      this.events.emit({ type: "cache-breaker", state });
-    });
+    this.clock = config.clock;
+    this.cache = new ValkeyCache(
+      config.valkey,
+      config.keyPrefix,
+      config.cacheLeaseMs,
+      this.counters,
+      config.clock,
+      (state) => this.events.emit({ type: "cache-breaker", state }),
+    );
     this.durable = new DynamoDurable(config, this.counters);
     this.repairs = new CacheRepairs(config.maxPendingRepairs);
     this.bookkeeping = new WriteBookkeeping(this.counters, this.repairs, this.flights);
-    this.journal = new ReplayJournal(
+    this.journal = new SessionJournal(this.cache, this.durable, config.keyPrefix, this.counters);
+    this.journalled = new JournalledWrites(
       this.cache,
-      this.durable,
-      config.keyPrefix,
-      (id, payload) => this.cache.forget(id, payload),
-      this.counters,
+      this.journal,
+      this.bookkeeping,
+      config.journalReplicaTimeoutMs,
+      config.clock,
     );
-    this.journalled = new JournalledWrites(this.cache, this.journal, this.bookkeeping);
     this.maintenance = new Maintenance(
       this.journal,
       this.repairs,
       this.cache,
       (id) => this.flights.run(id, () => this.loadFromDurable(id, "repair")),
       this.events,
+      config.journalScanIntervalMs,
     );
   }
 
@@ -98,7 +107,7 @@ export class HybridSessionStore {
     const resolved = resolveConfig(config);
     assertTtl(resolved.defaultTtlSeconds);
     const store = new HybridSessionStore(resolved);
-    if (await store.cache.warmUp()) await store.journal.resume();
+    await store.cache.warmUp();
     store.maintenance.start(resolved.maintenanceIntervalMs);
     return store;
   }
@@ -110,7 +119,7 @@ export class HybridSessionStore {
       assertTtl(ttl);
       if (options.sessionId !== undefined) assertSessionId(options.sessionId);
       assertJsonData(data);
-      const now = Date.now();
+      const now = this.clock();
       const id = options.sessionId ?? newSessionId();
       const record = encodeRecord(
         { id, version: 1, createdAt: now, updatedAt: now, expiresAt: expiryFrom(now, ttl) },
@@ -120,7 +129,7 @@ export class HybridSessionStore {
 
       const [durable, cached] = await Promise.all([
         outcome(this.durable.putNew(record, Math.floor(now / 1000))),
-        outcome(this.cache.setIfNewer(id, record.payload, record.expiresAt)),
+        outcome(this.cache.write(id, record.payload, record.expiresAt)),
       ]);
       const cacheWritten = cached.status === "fulfilled" && cached.value;
       if (durable.status === "fulfilled") {
@@ -131,11 +140,11 @@ export class HybridSessionStore {
         // Only a caller-chosen id can have an older entry in the cache to repair.
         const stale = !cacheWritten && options.sessionId !== undefined;
         this.bookkeeping.afterWrite(id, { durable: "written", cache: cached, stale });
-      } else if (this.config.durableFailurePolicy === "reject" || !cacheWritten) {
+      } else if (this.config.durableFailurePolicy === "reject") {
         if (cacheWritten) await this.cache.forget(id, record.payload);
-        throw durableFailure(durable.reason, cached.status === "rejected");
+        throw writeFailure(durable.reason, cached.status === "rejected");
       } else {
-        await this.journalled.create(record);
+        await this.journalled.create(record, durable.reason);
       }
       return sessionOfRecord(record) as Session<T>;
     });
@@ -154,7 +163,10 @@ export class HybridSessionStore {
       read = this.repairs.needs(id)
         ? this.flights.run(id, () => this.loadFromDurable(id, "repair"))
         : this.cache.lookup(id).then((cached) => {
-            if (cached.state === "hit") return cached.session;
+            if (cached.state === "hit") {
+              if (cached.leased) return cached.session;
+              return this.flights.run(id, () => this.revalidate(id, cached));
+            }
             if (cached.state === "error") this.counters.count("cache", "fallbacks");
             const reason = cached.state === "error" ? "cache-failed" : "miss";
             return this.flights.run(id, () => this.loadFromDurable(id, reason));
@@ -203,23 +215,32 @@ export class HybridSessionStore {
   delete(id: string): Promise<boolean> {
     return this.timed("delete", async () => {
       assertSessionId(id);
-      if (!(await this.journal.drain()).drained) return this.journalled.delete(id);
-      let old: DurableItem | null;
-      try {
-        old = await this.durable.delete(id);
-      } catch (error) {
-        if (this.config.durableFailurePolicy === "reject") throw durableFailure(error, false);
-        return this.journalled.delete(id);
+      const journalled = await this.replayJournalFor(id);
+      if (journalled !== undefined) return this.journalled.delete(id, journalled);
+      for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+        let old: DurableItem | null;
+        let gone: boolean;
+        try {
+          old = await this.durable.getLive(id);
+          if (!old) return false;
+          gone = await this.durable.deleteIfEqual(id, old);
+        } catch (error) {
+          if (this.config.durableFailurePolicy === "reject") throw writeFailure(error, false);
+          return this.journalled.delete(id, error);
+        }
+        // Another version took its place between the read and the delete: delete that one.
+        if (!gone) continue;
+        const oldSession = decodePayload(old.payload, "dynamodb");
+        // A tombstone until the old expiry keeps a read that began before the delete from restoring it.
+        const cache = await outcome(
+          oldSession
+            ? this.cache.write(id, encodeTombstone(recordOf(oldSession, "")), old.expiresAt)
+            : this.cache.delete(id),
+        );
+        this.bookkeeping.afterWrite(id, { durable: "written", cache });
+        return true;
       }
-      const live = old !== null && isLive(old.expiresAt);
-      const oldSession = old && live ? decodePayload(old.payload, "dynamodb") : null;
-      // A tombstone until the old expiry keeps a read that began before the delete from restoring it.
-      const cacheWrite = oldSession
-        ? this.cache.setIfNewer(id, encodeTombstone(recordOf(oldSession, "")), oldSession.expiresAt)
-        : this.cache.delete(id);
-      const cache = await outcome(cacheWrite);
-      this.bookkeeping.afterWrite(id, { durable: old ? "written" : "unchanged", cache });
-      return live;
+      throw new ConcurrentUpdateError(id);
     });
   }
 
@@ -255,6 +276,7 @@ export class HybridSessionStore {
     if (this.closed) return;
     this.closed = true;
     await this.maintenance.stop();
+    this.journal.close();
     await this.cache.close();
     this.durable.close();
   }
@@ -269,22 +291,59 @@ export class HybridSessionStore {
     }
   }
 
+  /**
+   * A cache entry whose lease ran out, checked against DynamoDB: DynamoDB's copy replaces it unless
+   * the shared journal holds a write DynamoDB has not taken yet. When DynamoDB does not answer, the
+   * cache's copy is the best there is.
+   */
+  private async revalidate(
+    id: string,
+    cached: Extract<CacheLookup, { state: "hit" }>,
+  ): Promise<Session | null> {
+    this.counters.count("dynamodb", "reads");
+    const item = await outcome(this.durable.get(id));
+    if (item.status === "rejected") return cached.session;
+    const live = item.value && isLive(item.value.expiresAt, this.clock()) ? item.value : null;
+    const copy = live
+      ? { payload: live.payload, expiresAt: live.expiresAt }
+      : cached.session
+        ? {
+            payload: encodeTombstone(recordOf(cached.session, "")),
+            expiresAt: cached.session.expiresAt,
+          }
+        : { payload: cached.payload, expiresAt: 0 };
+    this.counters.count("dynamodb", live ? "hits" : "misses");
+    const kept = await outcome(
+      this.cache.revalidate(id, cached.payload, copy.payload, copy.expiresAt),
+    );
+    if (kept.status === "fulfilled" && kept.value === 2) return cached.session;
+    return live ? decodePayload(live.payload, "dynamodb") : null;
+  }
+
   private async loadFromDurable(id: string, reason: DurableReadReason): Promise<Session | null> {
-    // DynamoDB answers for a session only once every write acknowledged into the journal is in it.
-    await this.journal.drain();
+    // The shared journal may hold a write DynamoDB has not taken yet: it answers first.
+    if (reason !== "cache-failed") {
+      const pending = await outcome(this.journal.pendingFor(id, bucketOf(id)));
+      if (pending.status === "fulfilled" && pending.value) {
+        const { payload, expiresAt } = pending.value;
+        await outcome(this.cache.write(id, payload, expiresAt));
+        const session = decodePayload(payload, "cache");
+        return session && isLive(session.expiresAt, this.clock()) ? session : null;
+      }
+    }
     const item = await this.readDurable(id, reason === "cache-failed");
     const session = item ? decodePayload(item.payload, "dynamodb") : null;
     if (reason === "cache-failed") return session;
     const restore =
       item && session
-        ? this.cache.setIfNewer(id, item.payload, item.expiresAt)
+        ? this.cache.writeResult(id, item.payload, item.expiresAt)
         : reason === "repair"
-          ? this.cache.delete(id)
+          ? this.cache.delete(id).then(() => 0)
           : undefined;
     if (restore) {
       const restored = await outcome(restore);
       if (restored.status === "fulfilled") {
-        if (item && restored.value) this.counters.count("cache", "restores");
+        if (item && restored.value === 1) this.counters.count("cache", "restores");
         if (reason === "repair") {
           this.repairs.done(id);
           this.events.emit({ type: "cache-repaired", sessionId: id });
@@ -302,26 +361,43 @@ export class HybridSessionStore {
   }
 
   /**
+   * Before a write to DynamoDB: replays the write the shared journal holds for this session, if
+   * any, so DynamoDB's copy is the newest. Resolves to DynamoDB's failure when it could not take the
+   * replay (the write must then be journalled too), else undefined. A cache that cannot be asked is
+   * passed over: DynamoDB's conditional writes and the order of copies decide.
+   */
+  private async replayJournalFor(id: string): Promise<unknown> {
+    try {
+      await this.journal.replayFor(id, bucketOf(id));
+      return undefined;
+    } catch (error) {
+      return error instanceof ReplayFailure ? error.durableError : undefined;
+    }
+  }
+
+  /**
    * Applies `change` to the current version with a conditional write, re-reading DynamoDB and
    * retrying when another writer got there first. Null when there is no live session.
    */
   private async mutate(id: string, change: SessionChange): Promise<Session | null> {
-    if (!(await this.journal.drain()).drained) return this.journalled.mutate(id, change);
+    const journalled = await this.replayJournalFor(id);
+    if (journalled !== undefined) return this.journalled.mutate(id, change, journalled);
     let current = await this.currentForWrite(id);
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
       if (!current) return null;
-      const now = Date.now();
+      const now = this.clock();
       const record = change(current, now);
       assertStorable(record);
       let written: boolean;
       try {
         written = await this.durable.replace(record, current.version, Math.floor(now / 1000));
       } catch (error) {
-        if (this.config.durableFailurePolicy === "reject") throw durableFailure(error, false);
-        return this.journalled.mutate(id, change);
+        if (this.config.durableFailurePolicy === "reject") throw writeFailure(error, false);
+        // The same record, if the cache still holds its base: DynamoDB may have applied it already.
+        return this.journalled.mutate(id, change, error, { base: current, record });
       }
       if (written) {
-        const cache = await outcome(this.cache.setIfNewer(id, record.payload, record.expiresAt));
+        const cache = await outcome(this.cache.write(id, record.payload, record.expiresAt));
         this.bookkeeping.afterWrite(id, { durable: "written", cache });
         return sessionOfRecord(record);
       }

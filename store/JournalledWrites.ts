@@ -1,12 +1,12 @@
 import { MAX_WRITE_ATTEMPTS } from "./config";
-import { durableFailure } from "./durableFailure";
-import { ConcurrentUpdateError, StoreUnavailableError } from "./errors";
-import type { JournalWrite } from "./JournalEntry";
-import type { ReplayJournal } from "./ReplayJournal";
+import { writeFailure } from "./durableFailure";
+import { ConcurrentUpdateError, OutcomeUnknownError, StoreUnavailableError } from "./errors";
 import type { Session } from "./Session";
+import { type JournalledWrite, SessionJournal } from "./SessionJournal";
 import {
   assertStorable,
   encodeTombstone,
+  payloadOf,
   recordOf,
   type SessionChange,
   type SessionRecord,
@@ -15,34 +15,69 @@ import {
 import type { ValkeyCache } from "./ValkeyCache";
 import { CACHE_WRITTEN, type WriteBookkeeping } from "./WriteBookkeeping";
 
+/** A write already computed against `base`, to journal as it is rather than compute anew. */
+export interface PlannedWrite {
+  base: Session;
+  record: SessionRecord;
+}
+
 /**
- * Writes acknowledged without DynamoDB: while it does not answer (`durableFailurePolicy: "journal"`),
- * or while the journal holds writes not yet replayed into it. The cache's compare-and-set decides
- * between concurrent writers, then the write is appended to the replay journal; if the journal
- * cannot take it, the write is taken back out of the cache, so nothing unacknowledged stays readable.
+ * Writes acknowledged without DynamoDB (`durableFailurePolicy: "journal"`, while it does not
+ * answer). The cache's compare-and-set decides between concurrent writers and journals the write in
+ * the same step (SessionJournal); the write is acknowledged once a replica of its shard has it, so
+ * a failover cannot lose it. A write the cache refuses was not journalled: nothing of it is visible.
  */
 export class JournalledWrites {
   constructor(
     private readonly cache: ValkeyCache,
-    private readonly journal: ReplayJournal,
+    private readonly journal: SessionJournal,
     private readonly bookkeeping: WriteBookkeeping,
+    private readonly replicaTimeoutMs: number,
+    private readonly clock: () => number,
   ) {}
 
-  /** Acknowledges a create the cache has already taken and DynamoDB has not. */
-  async create(record: SessionRecord): Promise<void> {
-    await this.journalOrUndo({ op: "create", record }, record.id, record.payload);
+  /** Journals a create DynamoDB did not take (or did not confirm); `durableError` says which. */
+  async create(record: SessionRecord, durableError: unknown): Promise<void> {
+    const write = {
+      op: "put",
+      sessionId: record.id,
+      payload: record.payload,
+      expiresAt: record.expiresAt,
+    } as const;
+    if (!(await this.journalWrite(write, durableError))) {
+      throw new StoreUnavailableError(
+        "dynamodb",
+        "DynamoDB did not answer and the cache holds a newer session under this id; nothing was written",
+      );
+    }
     this.bookkeeping.afterWrite(record.id, { durable: "journalled", cache: CACHE_WRITTEN });
   }
 
-  /** Applies `change` to the cache's current version; null when the cache holds no live session. */
-  async mutate(id: string, change: SessionChange): Promise<Session | null> {
+  /**
+   * Applies `change` to the cache's current version; null when the cache holds no live session.
+   * `planned`, when given, is written first if the cache still holds its base.
+   */
+  async mutate(
+    id: string,
+    change: SessionChange,
+    durableError: unknown,
+    planned?: PlannedWrite,
+  ): Promise<Session | null> {
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-      const current = await this.currentFromCache(id);
+      const current = await this.currentFromCache(id, durableError);
       if (!current) return null;
-      const record = change(current, Date.now());
+      const record =
+        planned && attempt === 0 && sameCopy(planned.base, current)
+          ? planned.record
+          : change(current, this.clock());
       assertStorable(record);
-      if (!(await this.casCache(id, record.payload, record.expiresAt))) continue;
-      await this.journalOrUndo({ op: "put", record }, id, record.payload);
+      const write = {
+        op: "put",
+        sessionId: id,
+        payload: record.payload,
+        expiresAt: record.expiresAt,
+      } as const;
+      if (!(await this.journalWrite(write, durableError))) continue;
       this.bookkeeping.afterWrite(id, { durable: "journalled", cache: CACHE_WRITTEN });
       return sessionOfRecord(record);
     }
@@ -50,13 +85,18 @@ export class JournalledWrites {
   }
 
   /** Replaces the cache's live session with a tombstone; false when it holds none. */
-  async delete(id: string): Promise<boolean> {
+  async delete(id: string, durableError: unknown): Promise<boolean> {
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-      const current = await this.currentFromCache(id);
+      const current = await this.currentFromCache(id, durableError);
       if (!current) return false;
       const tombstone = encodeTombstone(recordOf(current, ""));
-      if (!(await this.casCache(id, tombstone, current.expiresAt))) continue;
-      await this.journalOrUndo({ op: "delete", id, version: current.version + 1 }, id, tombstone);
+      const write = {
+        op: "delete",
+        sessionId: id,
+        payload: tombstone,
+        expiresAt: current.expiresAt,
+      } as const;
+      if (!(await this.journalWrite(write, durableError))) continue;
       this.bookkeeping.afterWrite(id, { durable: "journalled", cache: CACHE_WRITTEN });
       return true;
     }
@@ -64,9 +104,9 @@ export class JournalledWrites {
   }
 
   /** The live session as the cache holds it; without DynamoDB nothing else can tell. */
-  private async currentFromCache(id: string): Promise<Session | null> {
+  private async currentFromCache(id: string, durableError: unknown): Promise<Session | null> {
     const cached = await this.cache.lookup(id);
-    if (cached.state === "error") throw durableFailure(cached.error, true);
+    if (cached.state === "error") throw writeFailure(durableError, true);
     if (cached.state === "miss") {
       throw new StoreUnavailableError(
         "dynamodb",
@@ -76,25 +116,37 @@ export class JournalledWrites {
     return cached.session;
   }
 
-  private async casCache(id: string, payload: string, expiresAt: number): Promise<boolean> {
+  /**
+   * The cache write and its journal entry in one step, then a replica's confirmation. False when
+   * the cache holds a newer copy (nothing written); throws when the write may not survive.
+   */
+  private async journalWrite(write: JournalledWrite, durableError: unknown): Promise<boolean> {
+    let result: number;
     try {
-      return await this.cache.setIfNewer(id, payload, expiresAt);
+      result = await this.cache.writeResult(
+        write.sessionId,
+        write.payload,
+        write.expiresAt,
+        SessionJournal.field(write),
+      );
     } catch (error) {
-      throw durableFailure(error, true);
+      throw writeFailure(durableError, true);
     }
-  }
-
-  /** Journals a write already in the cache; if the journal fails, takes the write back out. */
-  private async journalOrUndo(write: JournalWrite, id: string, payload: string): Promise<void> {
+    if (result === 0) return false;
+    this.journal.appended();
+    let replicated = false;
     try {
-      await this.journal.append(write);
-    } catch (error) {
-      await this.cache.forget(id, payload);
-      throw new StoreUnavailableError(
-        "both",
-        "DynamoDB did not answer and the journal could not be written; nothing was acknowledged",
-        { cause: error },
+      replicated = await this.cache.replicated(write.sessionId, this.replicaTimeoutMs);
+    } catch {
+      replicated = false;
+    }
+    if (!replicated) {
+      throw new OutcomeUnknownError(
+        "DynamoDB did not answer and no replica confirmed the journalled write in time; it may survive or not",
       );
     }
+    return true;
   }
 }
+
+const sameCopy = (a: Session, b: Session): boolean => payloadOf(a) === payloadOf(b);

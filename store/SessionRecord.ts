@@ -30,6 +30,19 @@ export function encodeRecord(
   return { ...fields, payload };
 }
 
+/** The exact payload both stores hold for this version of a session. */
+export function payloadOf(session: Session): string {
+  const { id, version, createdAt, updatedAt, expiresAt } = session;
+  return encodeRecord({ id, version, createdAt, updatedAt, expiresAt }, session.data).payload;
+}
+
+/** The version and createdAt a payload (a session's or a tombstone's) starts with. */
+export function orderOf(payload: string): { version: number; createdAt: number; payload: string } {
+  const m = /^\{"version":(\d+),"createdAt":(\d+),/.exec(payload);
+  if (!m) throw new TypeError("not a session payload");
+  return { version: Number(m[1]), createdAt: Number(m[2]), payload };
+}
+
 /** A tombstone: marks a deleted session in the cache so that an older copy cannot be restored. */
 export function encodeTombstone(deleted: SessionRecord): string {
   return `{"version":${deleted.version + 1},"createdAt":${deleted.createdAt},"deleted":true}`;

@@ -21,6 +21,8 @@ export const ITEM_ATTRIBUTES = {
   payload: "payload",
   /** The session's version (Number), used for conditional writes. */
   version: "version",
+  /** When the session was created, epoch ms (Number): orders a re-created id after its predecessor. */
+  createdAt: "created_at",
 } as const;
 
 /** The CreateTable request for the session table. TTL is enabled separately (UpdateTimeToLive). */

@@ -1,7 +1,7 @@
 import { GlideClusterClient, Logger, Script } from "@valkey/valkey-glide";
 import { addressResolverOf } from "./addressResolver";
 import { type BreakerState, CircuitBreaker } from "./CircuitBreaker";
-import { cacheKey } from "./cacheKey";
+import { bucketOf, cacheKey, journalKey, leaseKey } from "./cacheKey";
 import type { ResolvedConfig } from "./config";
 import { StoreUnavailableError } from "./errors";
 import { outcome } from "./outcome";
@@ -9,29 +9,63 @@ import type { Session } from "./Session";
 import { decodePayload, isLive } from "./SessionRecord";
 import type { StoreCommand, StoreStats } from "./StoreStats";
 
-/**
- * Writes `ARGV[1]` with absolute expiry `ARGV[2]` (epoch seconds) unless the key already holds a
- * payload that is not older. Payloads start `{"version":V,"createdAt":C,`: (C, V) orders them, so a
- * re-created session (later C) wins over the tombstone of its predecessor.
- */
-const SET_IF_NEWER = `
-local function order(p)
+/** Orders two payloads: (createdAt, version), then the bytes, so every copy of a session has one rank. */
+const ORDER = `
+local function rank(p)
   local v, c = string.match(p, '^{"version":(%d+),"createdAt":(%d+),')
   return tonumber(c), tonumber(v)
 end
-local cur = redis.call('GET', KEYS[1])
-if cur then
-  local cc, cv = order(cur)
-  local nc, nv = order(ARGV[1])
-  if cc and (cc > nc or (cc == nc and cv >= nv)) then return 0 end
+local function newer(a, b)
+  local ac, av = rank(a)
+  local bc, bv = rank(b)
+  if not bc then return true end
+  if ac ~= bc then return ac > bc end
+  if av ~= bv then return av > bv end
+  return a > b
 end
-redis.call('SET', KEYS[1], ARGV[1], 'EXAT', ARGV[2])
+`;
+
+/**
+ * KEYS: entry, lease, journal. ARGV: payload, expiry (epoch s), lease (ms), journal field, journal
+ * value. Writes the payload unless the entry holds a newer one, renews the lease, and with a
+ * journal field also journals the write, all in one step. 1: written, 2: held already, 0: older.
+ */
+const WRITE = `${ORDER}
+local cur = redis.call('GET', KEYS[1])
+local result = 0
+if cur == ARGV[1] then
+  result = 2
+elseif (not cur) or newer(ARGV[1], cur) then
+  redis.call('SET', KEYS[1], ARGV[1], 'EXAT', ARGV[2])
+  result = 1
+end
+if result > 0 then
+  redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
+  if ARGV[4] ~= '' then redis.call('HSET', KEYS[3], ARGV[4], ARGV[5]) end
+end
+return result
+`;
+
+/**
+ * KEYS: entry, lease, journal. ARGV: the payload read before, the session id, DynamoDB's payload
+ * (or the tombstone to leave when DynamoDB has none), its expiry, lease (ms). After a check against
+ * DynamoDB: leaves an entry that changed meanwhile alone (0), keeps one the journal is ahead with
+ * (2), else puts DynamoDB's copy in its place (1); the lease is renewed in the last two cases.
+ */
+const REVALIDATE = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if redis.call('HEXISTS', KEYS[3], ARGV[2]) == 1 then
+  redis.call('SET', KEYS[2], '1', 'PX', ARGV[5])
+  return 2
+end
+if ARGV[3] ~= ARGV[1] then redis.call('SET', KEYS[1], ARGV[3], 'EXAT', ARGV[4]) end
+redis.call('SET', KEYS[2], '1', 'PX', ARGV[5])
 return 1
 `;
 
-/** Deletes the key only while it still holds exactly `ARGV[1]`. */
+/** KEYS: entry, lease. Deletes both while the entry still holds exactly `ARGV[1]`. */
 const DELETE_IF_EQUAL = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1], KEYS[2]) end
 return 0
 `;
 
@@ -42,35 +76,55 @@ let loggerConfigured = false;
 
 /** A counted cache read: a live session or a tombstone (`null`), nothing, or the cache's failure. */
 export type CacheLookup =
-  | { state: "hit"; session: Session | null }
+  | {
+      state: "hit";
+      session: Session | null;
+      /** The exact bytes the entry holds. */
+      payload: string;
+      /** False once the entry's lease has run out: check it against DynamoDB before serving it. */
+      leased: boolean;
+    }
   | { state: "miss" }
   | { state: "error"; error: unknown };
 
-/** What the replay journal needs of the cache's connection: commands of its own, through the breaker. */
+/** A write DynamoDB has not taken yet, as the journal keeps it (see SessionJournal). */
+export interface JournalField {
+  sessionId: string;
+  value: string;
+}
+
+/** What the journal needs of the cache's connection: commands of its own, through the breaker. */
 export interface ValkeyCommands {
   /** Sends `args` (a command routed by its key), timed as `kind`; resolves to GLIDE's decoded reply. */
   customCommand(kind: StoreCommand, args: string[]): Promise<unknown>;
+  /** Runs a Lua script on the node of `keys` (one hash slot), timed as `kind`. */
+  script(kind: StoreCommand, script: Script, keys: string[], args: string[]): Promise<unknown>;
 }
 
 /**
  * The session cache: a GLIDE cluster client, connected lazily and reconnected on demand, behind the
- * store's breaker. It knows session payloads, not the journal, which brings its own commands.
+ * store's breaker. Every entry has a lease (cacheLeaseMs) and sits in one hash slot with its bucket's
+ * journal (see cacheKey.ts), so a write and its journal entry are one atomic step.
  */
 export class ValkeyCache implements ValkeyCommands {
   private client: Promise<GlideClusterClient> | undefined;
   /** The client once connected, so a command need not await the connection. */
   private connected: GlideClusterClient | undefined;
-  private lastConnectFailure = 0;
-  private readonly setIfNewerScript = new Script(SET_IF_NEWER);
+  /** When the last connection attempt failed, on performance.now()'s clock; never, at first. */
+  private lastConnectFailure = Number.NEGATIVE_INFINITY;
+  private readonly writeScript = new Script(WRITE);
+  private readonly revalidateScript = new Script(REVALIDATE);
   private readonly deleteIfEqualScript = new Script(DELETE_IF_EQUAL);
   private closed = false;
   private readonly breaker: CircuitBreaker;
 
-  /** Session entries live at `cacheKey(keyPrefix, id)`. */
+  /** Session entries live at `cacheKey(keyPrefix, id)`, leased for `leaseMs` milliseconds. */
   constructor(
     private readonly config: ResolvedConfig["valkey"],
     private readonly keyPrefix: string,
+    private readonly leaseMs: number,
     private readonly stats: StoreStats,
+    private readonly clock: () => number,
     onBreakerChange: (state: BreakerState) => void = () => {},
   ) {
     this.breaker = new CircuitBreaker(config.breaker, onBreakerChange);
@@ -81,55 +135,96 @@ export class ValkeyCache implements ValkeyCommands {
     }
   }
 
-  /** Connects now; resolves false (and stays usable) when the cluster cannot be reached. */
+  /** Connects now, within the connect and request timeouts; false (and usable) when it cannot. */
   async warmUp(): Promise<boolean> {
+    const bound = this.config.connectTimeoutMs + this.config.requestTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<false>((done) => {
+      timer = setTimeout(() => done(false), bound);
+    });
     try {
-      await this.connection();
-      return true;
+      return await Promise.race([this.connection().then(() => true), deadline]);
     } catch {
       return false;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
-  /** The session `id`, counted as a cache read; never rejects (a failure is `state: "error"`). */
+  /** The session `id` and its lease, counted as a cache read; never rejects. */
   lookup(id: string): Promise<CacheLookup> {
     this.stats.count("cache", "reads");
-    const key = this.key(id);
-    return this.command("get", (c) => c.get(key) as Promise<string | null>).then(
-      (payload): CacheLookup => {
-        if (payload === null) {
+    const keys = [this.key(id), leaseKey(this.keyPrefix, id)];
+    return this.command("get", (c) => c.mget(keys) as Promise<(string | null)[]>).then(
+      ([payload, lease]): CacheLookup => {
+        if (payload === null || payload === undefined) {
           this.stats.count("cache", "misses");
           return { state: "miss" };
         }
         this.stats.count("cache", "hits");
         const session = decodePayload(payload, "cache");
         // The cache expires entries by its own clock; never hand out what our clock says has expired.
-        return { state: "hit", session: session && isLive(session.expiresAt) ? session : null };
+        const live = session && isLive(session.expiresAt, this.clock()) ? session : null;
+        return { state: "hit", session: live, payload, leased: lease !== null };
       },
       (error: unknown): CacheLookup => ({ state: "error", error }),
     );
   }
 
-  /** Writes the payload of session `id` unless the cache holds a newer one; true when written. */
-  setIfNewer(id: string, payload: string, expiresAt: number): Promise<boolean> {
-    return this.command("write", async (c) => {
-      const written = await c.invokeScript(this.setIfNewerScript, {
-        keys: [this.key(id)],
-        args: [payload, String(expiresAt)],
-      });
-      return written === 1;
-    });
+  /**
+   * Writes the payload of session `id` unless the cache holds a newer one, with a fresh lease; with
+   * `journal`, journals it in the same step. True when the cache now holds exactly this payload.
+   */
+  async write(
+    id: string,
+    payload: string,
+    expiresAt: number,
+    journal?: JournalField,
+  ): Promise<boolean> {
+    return (await this.writeResult(id, payload, expiresAt, journal)) > 0;
+  }
+
+  /** As write(), telling a new write (1) from one the cache held already (2) and an older one (0). */
+  writeResult(
+    id: string,
+    payload: string,
+    expiresAt: number,
+    journal?: JournalField,
+  ): Promise<number> {
+    const keys = [
+      this.key(id),
+      leaseKey(this.keyPrefix, id),
+      journalKey(this.keyPrefix, bucketOf(id)),
+    ];
+    const args = [
+      payload,
+      String(expiresAt),
+      String(this.leaseMs),
+      journal?.sessionId ?? "",
+      journal?.value ?? "",
+    ];
+    return this.script("write", this.writeScript, keys, args).then(Number);
+  }
+
+  /**
+   * After a check against DynamoDB: replaces `seen` (what the entry held) with `durable` (DynamoDB's
+   * payload, or a tombstone where it has none) unless the entry changed meanwhile or the journal
+   * holds a write DynamoDB has not taken yet. 1: the entry is DynamoDB's, 2: the journal's, 0: changed.
+   */
+  revalidate(id: string, seen: string, durable: string, expiresAt: number): Promise<number> {
+    const keys = [
+      this.key(id),
+      leaseKey(this.keyPrefix, id),
+      journalKey(this.keyPrefix, bucketOf(id)),
+    ];
+    const args = [seen, id, durable, String(expiresAt), String(this.leaseMs)];
+    return this.script("write", this.revalidateScript, keys, args).then(Number);
   }
 
   /** Deletes the entry of session `id` only while it holds exactly `payload`; true when deleted. */
-  deleteIfEqual(id: string, payload: string): Promise<boolean> {
-    return this.command("delete", async (c) => {
-      const deleted = await c.invokeScript(this.deleteIfEqualScript, {
-        keys: [this.key(id)],
-        args: [payload],
-      });
-      return deleted === 1;
-    });
+  async deleteIfEqual(id: string, payload: string): Promise<boolean> {
+    const keys = [this.key(id), leaseKey(this.keyPrefix, id)];
+    return Number(await this.script("delete", this.deleteIfEqualScript, keys, [payload])) > 0;
   }
 
   /**
@@ -141,7 +236,22 @@ export class ValkeyCache implements ValkeyCommands {
   }
 
   delete(id: string): Promise<boolean> {
-    return this.command("delete", async (c) => (await c.del([this.key(id)])) === 1);
+    const keys = [this.key(id), leaseKey(this.keyPrefix, id)];
+    return this.command("delete", async (c) => (await c.del(keys)) > 0);
+  }
+
+  /**
+   * Waits up to `timeoutMs` for a replica of the shard holding session `id` to have every write sent
+   * to it so far (WAIT); true when one does.
+   */
+  replicated(id: string, timeoutMs: number): Promise<boolean> {
+    const key = this.key(id);
+    return this.command("write", async (c) => {
+      const acked = await c.customCommand(["WAIT", "1", String(timeoutMs)], {
+        route: { type: "primarySlotKey", key },
+      });
+      return Number(acked) >= 1;
+    });
   }
 
   /** One PING through the breaker: lets a half-open breaker probe the cache. */
@@ -151,9 +261,12 @@ export class ValkeyCache implements ValkeyCommands {
     });
   }
 
-  /** The journal's own commands (see ValkeyCommands); the breaker and the timings are shared. */
   customCommand(kind: StoreCommand, args: string[]): Promise<unknown> {
     return this.command(kind, (c) => c.customCommand(args));
+  }
+
+  script(kind: StoreCommand, script: Script, keys: string[], args: string[]): Promise<unknown> {
+    return this.command(kind, (c) => c.invokeScript(script, { keys, args }));
   }
 
   get breakerState(): BreakerState {
@@ -172,7 +285,8 @@ export class ValkeyCache implements ValkeyCommands {
         // A client that never connected has nothing to close.
       }
     }
-    this.setIfNewerScript.release();
+    this.writeScript.release();
+    this.revalidateScript.release();
     this.deleteIfEqualScript.release();
   }
 

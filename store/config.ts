@@ -56,6 +56,7 @@ export interface DynamoDbConfig {
   connectTimeoutMs?: number;
   /** Attempts per operation, the first included. Default: 2. */
   maxAttempts?: number;
+  // Every call answers within connectTimeoutMs + maxAttempts × requestTimeoutMs, whatever the network.
 }
 
 /** Everything `HybridSessionStore.connect` needs. Plain JSON except `valkey.addressResolver`. */
@@ -64,7 +65,7 @@ export interface HybridSessionStoreConfig {
   dynamodb: DynamoDbConfig;
   /** DynamoDB table name. Default: "session-store". */
   tableName?: string;
-  /** Prefix of every cache key; keys are `<keyPrefix>session:<id>`. Default: "". */
+  /** Prefix of every cache key (see cacheKey.ts for the layout). Default: "". */
   keyPrefix?: string;
   /** Lifetime in seconds of a session created or touched without an explicit TTL. Default: 1800. */
   defaultTtlSeconds?: number;
@@ -78,6 +79,21 @@ export interface HybridSessionStoreConfig {
    * Default: 100000.
    */
   maxPendingRepairs?: number;
+  /**
+   * Milliseconds a cache entry may be served after it was written or checked against DynamoDB;
+   * then the next read asks DynamoDB first. This bounds how stale a read can be when a write
+   * reached DynamoDB but not the cache (another app server cut off from it, say). Default: 1000.
+   */
+  cacheLeaseMs?: number;
+  /**
+   * Milliseconds a journalled write waits for a replica of its cache shard to have it (WAIT);
+   * without one it is reported as OutcomeUnknownError, never as acknowledged. Default: 100.
+   */
+  journalReplicaTimeoutMs?: number;
+  /** Milliseconds between two looks at every bucket of the shared journal. Default: 1000. */
+  journalScanIntervalMs?: number;
+  /** The store's clock, in epoch milliseconds: creation, change and expiry times. Default: Date.now. */
+  clock?: () => number;
 }
 
 /** The configuration with every default applied. */
@@ -92,6 +108,10 @@ export interface ResolvedConfig {
   durableFailurePolicy: DurableFailurePolicy;
   maintenanceIntervalMs: number;
   maxPendingRepairs: number;
+  cacheLeaseMs: number;
+  journalReplicaTimeoutMs: number;
+  journalScanIntervalMs: number;
+  clock: () => number;
 }
 
 export const DEFAULT_REGION = "ap-northeast-1";
@@ -121,5 +141,9 @@ export function resolveConfig(config: HybridSessionStoreConfig): ResolvedConfig 
     durableFailurePolicy: config.durableFailurePolicy ?? "journal",
     maintenanceIntervalMs: config.maintenanceIntervalMs ?? 250,
     maxPendingRepairs: config.maxPendingRepairs ?? 100_000,
+    cacheLeaseMs: config.cacheLeaseMs ?? 1000,
+    journalReplicaTimeoutMs: config.journalReplicaTimeoutMs ?? 100,
+    journalScanIntervalMs: config.journalScanIntervalMs ?? 1000,
+    clock: config.clock ?? Date.now,
   };
 }

@@ -77,6 +77,14 @@ export class StoreUnavailableError extends SessionStoreError {
   }
 }
 
+/**
+ * The write may or may not have been applied: DynamoDB (or the cache shard holding the journal)
+ * took it but did not confirm in time. Read the session again to learn what happened.
+ */
+export class OutcomeUnknownError extends SessionStoreError {
+  readonly code = "OUTCOME_UNKNOWN";
+}
+
 /** The store was used after `close()`. */
 export class StoreClosedError extends SessionStoreError {
   readonly code = "STORE_CLOSED";
@@ -84,6 +92,9 @@ export class StoreClosedError extends SessionStoreError {
     super("the session store is closed");
   }
 }
+
+export const isOutcomeUnknown = (e: unknown): e is OutcomeUnknownError =>
+  e instanceof OutcomeUnknownError;
 
 export const isSessionStoreError = (e: unknown): e is SessionStoreError =>
   e instanceof SessionStoreError;
