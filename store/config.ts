@@ -78,6 +78,8 @@ export interface HybridSessionStoreConfig {
    * Default: 100000.
    */
   maxPendingRepairs?: number;
+  /** The wall clock the store reads, in epoch milliseconds. Default: Date.now. */
+  clock?: () => number;
 }
 
 /** The configuration with every default applied. */
