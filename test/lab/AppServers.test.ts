@@ -123,7 +123,9 @@ describe("AppServers: session service processes, each on its own proxies", () =>
       },
       (e: Error) => e.message,
     );
-    expect(failure).to.match(/app server x exited while starting; its log ends:\n[^]*serve: /);
+    expect(failure).to.match(
+      /app server x exited while starting; its log ends:\n[\s\S]*serve: configuration: HSS_LOG_LEVEL/,
+    );
     const proxies = (await (
       await fetch(`${env.description.toxiproxy?.url}/proxies`)
     ).json()) as object;
