@@ -16,6 +16,7 @@ import {
   addressMapOf,
   type ProxyDescription,
   proxiedSeeds,
+  removeProxies,
   startFaultProxy,
   TOXIPROXY_MARKER,
 } from "./FaultProxy";
@@ -300,10 +301,29 @@ export class LocalEnvironment implements Environment {
     return node;
   }
 
+  /**
+   * Stops every process this environment started and removes its folder; on a fault proxy it did
+   * not start (TOXIPROXY_URL), removes the proxies it made and any other proxy to its servers, so
+   * that their ports are free for the next `env:up`.
+   */
   async stop(): Promise<void> {
     await Promise.all(this.processes().map(({ proc }) => stopProcess(proc)));
     if (this.description.workDir?.includes("hss-env-")) {
       rmSync(this.description.workDir, { recursive: true, force: true });
+    }
+    const { toxiproxy, valkey, dynamodb } = this.description;
+    if (!toxiproxy || toxiproxy.pid !== undefined) return;
+    const upstreams = [
+      ...valkey.nodes.map((n) => `${n.host}:${n.port}`),
+      ...(dynamodb.endpoint ? [new URL(dynamodb.endpoint).host] : []),
+    ];
+    try {
+      await removeProxies(toxiproxy, upstreams);
+    } catch (error) {
+      throw new Error(
+        `the environment stopped, but its proxies on the fault proxy at ${toxiproxy.url} could not be removed: ${messageOf(error)}`,
+        { cause: error },
+      );
     }
   }
 }

@@ -32,9 +32,8 @@ export async function explainProxyFailure(
   wanted: ProxyDescription,
   cause: unknown,
 ): Promise<string> {
-  const { port } = parseAddress(wanted.listen);
   const what = `cannot create proxy ${wanted.name} on ${wanted.listen} (to ${wanted.upstream}) on the fault proxy at ${url}`;
-  let existing: { name: string; listen: string; upstream: string }[];
+  let existing: ExistingProxy[];
   try {
     existing = Object.values(await new Toxiproxy(url).getAll());
   } catch (error) {
@@ -44,11 +43,48 @@ export async function explainProxyFailure(
   if (same) {
     return `${what}: a proxy of that name already exists, on ${same.listen} to ${same.upstream}${madeFor(same.name)}; stop that server, or remove what an earlier run left (npm run env:down removes every proxy to this environment)`;
   }
-  const holder = existing.find((p) => parseAddress(p.listen).port === port);
+  return `${what}: ${portHolder(existing, wanted) ?? messageOf(cause)}`;
+}
+
+/**
+ * Why `POST /populate` with `wanted` failed: the first proxy whose port another proxy or another
+ * process holds (a proxy of the same name is no obstacle: populate replaces it).
+ */
+export async function explainPopulateFailure(
+  url: string,
+  wanted: readonly ProxyDescription[],
+  cause: unknown,
+): Promise<string> {
+  let existing: ExistingProxy[];
+  try {
+    existing = Object.values(await new Toxiproxy(url).getAll());
+  } catch (error) {
+    return `the fault proxy at ${url} does not answer (${messageOf(error)})`;
+  }
+  for (const proxy of wanted) {
+    const same = existing.find((p) => p.name === proxy.name && p.listen === proxy.listen);
+    const holder = same ? undefined : portHolder(existing, proxy);
+    if (holder)
+      return `cannot create proxy ${proxy.name} on ${proxy.listen} on the fault proxy at ${url}: ${holder}`;
+  }
+  return `populating the fault proxy at ${url} failed: ${messageOf(cause)}`;
+}
+
+interface ExistingProxy {
+  name: string;
+  listen: string;
+  upstream: string;
+}
+
+/** Who holds the port `wanted` would listen on: another of the server's proxies, or a process. */
+function portHolder(existing: ExistingProxy[], wanted: ProxyDescription): string | undefined {
+  const { port } = parseAddress(wanted.listen);
+  const holder = existing.find(
+    (p) => p.name !== wanted.name && parseAddress(p.listen).port === port,
+  );
   if (holder) {
-    return `${what}: port ${port} is held by proxy ${holder.name}${madeFor(holder.name)}, to ${holder.upstream}`;
+    return `port ${port} is held by proxy ${holder.name}${madeFor(holder.name)}, to ${holder.upstream} (left by an earlier run? npm run env:down removes every proxy to this environment)`;
   }
   const program = listenerOf(port);
-  if (program) return `${what}: port ${port} is in use by ${program}`;
-  return `${what}: ${messageOf(cause)}`;
+  return program ? `port ${port} is in use by ${program}` : undefined;
 }
