@@ -7,7 +7,7 @@ import { ProxySet } from "../../lab/ProxySet";
 import { clusterNodes, respCommand } from "../../probe/resp";
 import { HybridSessionStore } from "../../store";
 import { type LocalEnv, localEnv, testPrefix } from "../service/localEnv";
-import { exchange, openConnection, resp } from "./tcp";
+import { exchange, keyOwnedBy, openConnection, resp } from "./tcp";
 
 const SILENCE_MS = 500;
 const PING = resp("PING");
@@ -174,18 +174,4 @@ function failureOf(promise: Promise<unknown>): Promise<string> {
     () => "created",
     (e: Error) => e.message,
   );
-}
-
-/** A key whose slot `port` serves: a GET there answers instead of redirecting (MOVED). */
-async function keyOwnedBy(port: number): Promise<string> {
-  for (let i = 0; i < 1000; i++) {
-    const key = `${testPrefix()}owned:${i}`;
-    try {
-      await respCommand("127.0.0.1", port, ["GET", key]);
-      return key;
-    } catch {
-      // MOVED: another primary serves this key.
-    }
-  }
-  throw new Error(`no key found for node ${port}`);
 }

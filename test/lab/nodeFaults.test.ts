@@ -5,7 +5,8 @@ import { LocalEnvironment } from "../../lab/LocalEnvironment";
 import { localPaths } from "../../lab/localEnvFile";
 import { assertClusterReady } from "../../lab/ValkeyCluster";
 import { clusterNodes, respCommand } from "../../probe/resp";
-import { type LocalEnv, localEnv, ROOT, testPrefix } from "../service/localEnv";
+import { type LocalEnv, localEnv, ROOT } from "../service/localEnv";
+import { keyOwnedBy } from "./tcp";
 
 const HOST = "127.0.0.1";
 
@@ -93,17 +94,3 @@ describe("node faults in the local environment: each healed leaves the cluster h
     await assertClusterReady(HOST, ports);
   });
 });
-
-/** A key whose slot `port` serves: a GET there answers instead of redirecting (MOVED). */
-async function keyOwnedBy(port: number): Promise<string> {
-  for (let i = 0; i < 1000; i++) {
-    const key = `${testPrefix()}owned:${i}`;
-    try {
-      await respCommand(HOST, port, ["GET", key]);
-      return key;
-    } catch {
-      // MOVED: another primary serves this key.
-    }
-  }
-  throw new Error(`no key found for node ${port}`);
-}

@@ -1,5 +1,7 @@
 /** Raw TCP and RESP helpers for observing what a proxy does to a connection. */
 import { connect, type Socket } from "node:net";
+import { respCommand } from "../../probe/resp";
+import { testPrefix } from "../service/localEnv";
 
 /** One RESP command as bytes. */
 export function resp(...args: string[]): string {
@@ -57,4 +59,18 @@ export async function openConnection(
   const closed = new Promise<void>((ok) => socket.once("close", () => ok()));
   socket.on("error", () => undefined);
   return { socket, closed };
+}
+
+/** A key whose slot the node on `port` serves: a GET there answers instead of redirecting (MOVED). */
+export async function keyOwnedBy(port: number): Promise<string> {
+  for (let i = 0; i < 1000; i++) {
+    const key = `${testPrefix()}owned:${i}`;
+    try {
+      await respCommand("127.0.0.1", port, ["GET", key]);
+      return key;
+    } catch {
+      // MOVED: another primary serves this key.
+    }
+  }
+  throw new Error(`no key found for node ${port}`);
 }
