@@ -14,6 +14,16 @@ function environmentInfo(profile, envFile = ENV_FILE) {
     info.valkey = `${env.valkey.version} (${env.valkey.nodes.length} nodes)`;
     info.dynamodb =
       env.kind === "local" ? `DynamoDB Local ${env.dynamodb.version}` : env.dynamodb.region;
+    // Which fault proxy made the faults: results from the embedded one and the real one differ in kind.
+    const names = {
+      embedded: "embedded Toxiproxy-compatible server, API",
+      "toxiproxy-server": "Toxiproxy",
+      external: "external Toxiproxy",
+    };
+    if (env.toxiproxy) {
+      const { server, version, url } = env.toxiproxy;
+      info.faultProxy = `${names[server] ?? server} ${version} (${url})`;
+    }
   }
   return info;
 }

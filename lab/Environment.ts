@@ -49,4 +49,12 @@ export interface Environment {
   killNode?(port: number): Promise<void>;
   /** Starts a killed node again; it rejoins its cluster as a replica. */
   restartNode?(port: number): Promise<void>;
+  /** Freezes the node's process (SIGSTOP): its connections stay open and nothing is answered. */
+  pauseNode?(port: number): Promise<void>;
+  /** Thaws a paused node (SIGCONT) and waits until the cluster is healthy again. */
+  resumeNode?(port: number): Promise<void>;
+  /** Kills the node and starts it again at once with no data; waits until the cluster is healthy. */
+  restartNodeEmpty?(port: number): Promise<void>;
+  /** Empties the cache: FLUSHALL on every primary, straight to the nodes (not through a proxy). */
+  flushCache?(): Promise<void>;
 }

@@ -4,6 +4,7 @@ import { type ToxicDirection, type ToxicType, Toxiproxy } from "toxiproxy-node-c
 import { eventually } from "../common/eventually";
 import { parseAddress } from "../store";
 import { isListening, isRunning, startServer, tail } from "./processes";
+import { explainPopulateFailure } from "./proxyConflicts";
 
 export const TOXIPROXY_MARKER = "toxiproxy-server";
 
@@ -102,16 +103,37 @@ export async function startFaultProxy(
   }
   const toxiproxy = new Toxiproxy(url);
   const version = versionOf(await toxiproxy.getVersion());
-  await toxiproxy.populate(
-    options.proxies.map(({ name, listen, upstream }) => ({
-      name,
-      listen,
-      upstream,
-      enabled: true,
-    })),
-  );
+  try {
+    await toxiproxy.populate(
+      options.proxies.map(({ name, listen, upstream }) => ({
+        name,
+        listen,
+        upstream,
+        enabled: true,
+      })),
+    );
+  } catch (error) {
+    throw new Error(await explainPopulateFailure(url, options.proxies, error), { cause: error });
+  }
   await toxiproxy.reset();
   return { url, version, server, pid, proxies: options.proxies };
+}
+
+/**
+ * Deletes, on a fault proxy this environment did not start, every proxy it made and every proxy
+ * to one of `upstreams` (an app server's, left by a run that could not clean up). Returns their
+ * names. A server that is gone took its proxies with it.
+ */
+export async function removeProxies(
+  description: ToxiproxyDescription,
+  upstreams: readonly string[],
+): Promise<string[]> {
+  const client = new Toxiproxy(description.url);
+  const ours = new Set(description.proxies.map((p) => p.name));
+  const existing = Object.values(await client.getAll());
+  const doomed = existing.filter((p) => ours.has(p.name) || upstreams.includes(p.upstream));
+  await Promise.all(doomed.map((p) => p.remove()));
+  return doomed.map((p) => p.name);
 }
 
 /** Toxiproxy answers GET /version with plain text in old releases and `{"version": ...}` since 2.6. */

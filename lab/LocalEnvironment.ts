@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eventually } from "../common/eventually";
+import { messageOf } from "../common/messageOf";
+import { type ClusterNode, clusterNodes, respCommand } from "../probe/resp";
 import {
   DYNAMODB_MARKER,
   dynamoDbLocalVersion,
@@ -14,12 +16,13 @@ import {
   addressMapOf,
   type ProxyDescription,
   proxiedSeeds,
+  removeProxies,
   startFaultProxy,
   TOXIPROXY_MARKER,
 } from "./FaultProxy";
 import { isRunning, killProcess, type ProcessRecord, stopProcess } from "./processes";
 import {
-  assertClusterReady,
+  awaitClusterReady,
   startValkeyCluster,
   startValkeyNode,
   VALKEY_MARKER,
@@ -192,22 +195,104 @@ export class LocalEnvironment implements Environment {
 
   /** Starts the node again from its folder and waits until the cluster is whole and in sync. */
   async restartNode(port: number): Promise<void> {
+    await this.startNodeAgain(port);
+    await this.awaitHealthy(`node ${port} to rejoin the cluster`);
+  }
+
+  async pauseNode(port: number): Promise<void> {
+    this.signalNode(port, "SIGSTOP");
+  }
+
+  /**
+   * A primary paused for less than the cluster node timeout simply goes on; one paused longer was
+   * failed over, and comes back as a replica of its promoted replica, resyncing from it.
+   */
+  async resumeNode(port: number): Promise<void> {
+    this.signalNode(port, "SIGCONT");
+    await this.awaitHealthy(`node ${port} to be back in a healthy cluster after its pause`);
+  }
+
+  /**
+   * Kills the node and starts it again at once, with no data (persistence is off). It keeps only
+   * nodes.conf, its identity. A primary restarted so, before its failover (cluster-node-timeout),
+   * comes back as the same primary with no keys, and its replica then resyncs from it and empties
+   * too: every key of that shard is lost. A replica restarted so resyncs from its primary.
+   */
+  async restartNodeEmpty(port: number): Promise<void> {
+    await this.killNode(port);
+    // A replica's full sync writes dump.rdb even with saving off; the node would load it again.
+    for (const file of ["dump.rdb", "appendonlydir"])
+      rmSync(join(this.nodeDir(port), file), { recursive: true, force: true });
+    await this.startNodeAgain(port);
+    await this.awaitHealthy(`node ${port}, restarted empty, to rejoin the cluster`);
+  }
+
+  /** FLUSHALL on every primary over a direct connection; resolves once every node is empty. */
+  async flushCache(): Promise<void> {
+    const current = await this.clusterView();
+    for (const primary of current.filter((n) => n.role === "primary"))
+      await respCommand(primary.host, primary.port, ["FLUSHALL", "SYNC"]);
+    await eventually(
+      async () => {
+        for (const node of current) {
+          const size = await respCommand(node.host, node.port, ["DBSIZE"]);
+          if (size !== 0) throw new Error(`node ${node.port} still holds ${size} keys`);
+        }
+      },
+      { timeoutMs: 10_000, intervalMs: 50, what: "every Valkey node to be empty" },
+    );
+  }
+
+  /** The cluster as the first node that answers sees it (a paused or killed node does not). */
+  private async clusterView(): Promise<ClusterNode[]> {
+    let last: unknown;
+    for (const node of this.description.valkey.nodes) {
+      try {
+        return await clusterNodes(node.host, node.port);
+      } catch (error) {
+        last = error;
+      }
+    }
+    throw new Error(`no Valkey node answers: ${messageOf(last)}`);
+  }
+
+  private signalNode(port: number, signal: "SIGSTOP" | "SIGCONT"): void {
     const node = this.node(port);
-    const { workDir, valkey } = this.description;
+    const proc = { pid: node.pid ?? -1, marker: VALKEY_MARKER };
+    if (node.pid === undefined || !isRunning(proc))
+      throw new Error(`node ${port} is not a running process of this environment`);
+    process.kill(node.pid, signal);
+  }
+
+  private nodeDir(port: number): string {
+    const { workDir } = this.description;
     if (!workDir) throw new Error("this environment has no folder to restart a node from");
+    return join(workDir, `valkey-${port}`);
+  }
+
+  /** Starts a stopped node from its folder under a new pid, recorded in the description. */
+  private async startNodeAgain(port: number): Promise<void> {
+    const node = this.node(port);
     const options = {
       host: node.host,
       ports: [],
-      workDir,
-      nodeTimeoutMs: valkey.nodeTimeoutMs ?? 3000,
+      workDir: join(this.nodeDir(port), ".."),
+      nodeTimeoutMs: this.description.valkey.nodeTimeoutMs ?? 3000,
     };
     node.pid = await startValkeyNode(options, port);
-    const ports = valkey.nodes.map((n) => n.port);
-    await eventually(() => assertClusterReady(node.host, ports), {
-      timeoutMs: 30_000,
-      intervalMs: 100,
-      what: `node ${port} to rejoin the cluster`,
-    });
+  }
+
+  /** Waits until the cluster is whole and in sync, then records each node's role as it is now. */
+  private async awaitHealthy(what: string): Promise<void> {
+    const { nodes } = this.description.valkey;
+    const host = nodes[0]?.host ?? "127.0.0.1";
+    await awaitClusterReady(
+      host,
+      nodes.map((n) => n.port),
+      what,
+    );
+    const roles = new Map((await this.clusterView()).map((n) => [n.port, n.role]));
+    for (const node of nodes) node.role = roles.get(node.port) ?? node.role;
   }
 
   private node(port: number): ValkeyNodeDescription {
@@ -216,10 +301,29 @@ export class LocalEnvironment implements Environment {
     return node;
   }
 
+  /**
+   * Stops every process this environment started and removes its folder; on a fault proxy it did
+   * not start (TOXIPROXY_URL), removes the proxies it made and any other proxy to its servers, so
+   * that their ports are free for the next `env:up`.
+   */
   async stop(): Promise<void> {
     await Promise.all(this.processes().map(({ proc }) => stopProcess(proc)));
     if (this.description.workDir?.includes("hss-env-")) {
       rmSync(this.description.workDir, { recursive: true, force: true });
+    }
+    const { toxiproxy, valkey, dynamodb } = this.description;
+    if (!toxiproxy || toxiproxy.pid !== undefined) return;
+    const upstreams = [
+      ...valkey.nodes.map((n) => `${n.host}:${n.port}`),
+      ...(dynamodb.endpoint ? [new URL(dynamodb.endpoint).host] : []),
+    ];
+    try {
+      await removeProxies(toxiproxy, upstreams);
+    } catch (error) {
+      throw new Error(
+        `the environment stopped, but its proxies on the fault proxy at ${toxiproxy.url} could not be removed: ${messageOf(error)}`,
+        { cause: error },
+      );
     }
   }
 }

@@ -117,6 +117,19 @@ export async function startValkeyNode(
   );
 }
 
+/** Waits (with a deadline) until `assertClusterReady` passes, naming what was awaited. */
+export async function awaitClusterReady(
+  host: string,
+  ports: number[],
+  what: string,
+): Promise<void> {
+  await eventually(() => assertClusterReady(host, ports), {
+    timeoutMs: 30_000,
+    intervalMs: 100,
+    what,
+  });
+}
+
 /** Throws unless every node sees all slots served and each replica's link to its primary is up. */
 export async function assertClusterReady(host: string, ports: number[]): Promise<void> {
   for (const port of ports) {

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { openSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { eventually } from "../common/eventually";
@@ -114,5 +114,27 @@ export function tail(file: string, lines = 15): string {
     return readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
   } catch {
     return "(no log)";
+  }
+}
+
+/**
+ * Which process listens on a local TCP port, as "pid 123 (node scripts/serve.ts)", from `ss`;
+ * undefined when nothing does or the holder cannot be seen.
+ */
+export function listenerOf(port: number): string | undefined {
+  let line: string;
+  try {
+    line = execFileSync("ss", ["-Hltnp", `sport = :${port}`], { encoding: "utf8" }).trim();
+  } catch {
+    return undefined;
+  }
+  if (!line) return undefined;
+  const pid = /pid=(\d+)/.exec(line)?.[1];
+  if (!pid) return "a process this user cannot see";
+  try {
+    const command = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
+    return `pid ${pid} (${command.length > 100 ? `${command.slice(0, 100)}…` : command})`;
+  } catch {
+    return `pid ${pid}`;
   }
 }

@@ -36,7 +36,8 @@ const ttlSeconds = { type: "integer" } as const;
 
 const createBody = {
   type: "object",
-  properties: { data: anyJson, ttlSeconds },
+  // `id` is only typed here: the store validates its form, as it does every id.
+  properties: { data: anyJson, ttlSeconds, id: { type: "string" } },
   required: ["data"],
   additionalProperties: false,
 } as const;
@@ -106,12 +107,15 @@ export function buildService(store: HybridSessionStore, options: ServiceOptions)
     allowed.set(route.url, methods);
   });
 
-  app.post<{ Body: { data: JsonValue; ttlSeconds?: number } }>(
+  app.post<{ Body: { data: JsonValue; ttlSeconds?: number; id?: string } }>(
     "/sessions",
     { schema: { body: createBody } },
     async (request, reply) => {
-      const { data, ttlSeconds } = request.body;
-      const session = await store.create(data, ttlSeconds === undefined ? {} : { ttlSeconds });
+      const { data, ttlSeconds, id } = request.body;
+      const session = await store.create(data, {
+        ...(ttlSeconds === undefined ? {} : { ttlSeconds }),
+        ...(id === undefined ? {} : { sessionId: id }),
+      });
       return reply.code(201).header("location", `/sessions/${session.id}`).send(session);
     },
   );

@@ -14,6 +14,7 @@
  * | `HSS_TABLE`             | `--table`             | DynamoDB table name                                      | session-store       |
  * | `HSS_BODY_LIMIT_BYTES`  | `--body-limit-bytes`  | Largest request body accepted, in bytes                  | 524288 (512 KiB)    |
  * | `HSS_LOG_LEVEL`         | `--log-level`         | pino level of the request log (`silent` turns it off)    | info                |
+ * | `HSS_CLOCK_OFFSET_MS`   | `--clock-offset-ms`   | Milliseconds added to this server's clock (may be < 0)   | 0                   |
  * | `TOXIPROXY_URL`         | `--toxiproxy-url`     | Fault proxy API, checked by `npm run doctor` only        | env file's, if any  |
  *
  * Flags win over variables. With neither `HSS_VALKEY_ENDPOINT` nor `HSS_ENV_FILE` set, the service
@@ -52,6 +53,8 @@ export interface ServiceConfig extends StoreTarget {
   /** Largest request body accepted, in bytes. */
   bodyLimitBytes: number;
   logLevel: LogLevel;
+  /** Milliseconds added to the wall clock the store reads (negative: behind); a skewed server. */
+  clockOffsetMs: number;
 }
 
 /** A configuration value that cannot be used; the message names the variable or flag. */
@@ -67,6 +70,7 @@ const OPTIONS = {
   table: { type: "string", env: "HSS_TABLE" },
   "body-limit-bytes": { type: "string", env: "HSS_BODY_LIMIT_BYTES" },
   "log-level": { type: "string", env: "HSS_LOG_LEVEL" },
+  "clock-offset-ms": { type: "string", env: "HSS_CLOCK_OFFSET_MS" },
   "toxiproxy-url": { type: "string", env: "TOXIPROXY_URL" },
 } as const;
 type OptionName = keyof typeof OPTIONS;
@@ -109,6 +113,16 @@ function integer(setting: { value: string; name: string } | undefined, fallback:
     throw new ConfigError(
       `${setting.name} must be a whole number of at least ${min}, not "${setting.value}"`,
     );
+  }
+  return value;
+}
+
+/** A whole number that may be negative, e.g. a clock offset. */
+function signedInteger(setting: { value: string; name: string } | undefined): number {
+  if (!setting) return 0;
+  const value = Number(setting.value);
+  if (!/^[-+]?\d+$/.test(setting.value.trim()) || !Number.isSafeInteger(value)) {
+    throw new ConfigError(`${setting.name} must be a whole number, not "${setting.value}"`);
   }
   return value;
 }
@@ -220,5 +234,6 @@ export function loadServiceConfig(
     host: settings.host?.value ?? DEFAULT_HOST,
     bodyLimitBytes: integer(settings["body-limit-bytes"], DEFAULT_BODY_LIMIT_BYTES, 1),
     logLevel: (logLevel?.value as LogLevel | undefined) ?? "info",
+    clockOffsetMs: signedInteger(settings["clock-offset-ms"]),
   };
 }

@@ -13,9 +13,11 @@ export interface RunningService {
 
 /** Connects the store, builds the service over it and listens. */
 export async function startService(config: ServiceConfig): Promise<RunningService> {
-  const store = await HybridSessionStore.connect(config.storeConfig);
+  const offset = config.clockOffsetMs;
+  const storeConfig = { ...config.storeConfig, clock: () => Date.now() + offset };
+  const store = await HybridSessionStore.connect(storeConfig);
   const app = buildService(store, {
-    storeConfig: config.storeConfig,
+    storeConfig,
     bodyLimitBytes: config.bodyLimitBytes,
     logLevel: config.logLevel,
     closeStoreOnClose: true,

@@ -33,6 +33,15 @@ describe("service configuration", () => {
     expect(config.storeConfig.tableName).to.equal("t2");
   });
 
+  it("reads a clock offset in milliseconds, ahead or behind; none by default", () => {
+    expect(loadServiceConfig({}, [], dir).clockOffsetMs).to.equal(0);
+    expect(loadServiceConfig({ HSS_CLOCK_OFFSET_MS: "-1500" }, [], dir).clockOffsetMs).to.equal(
+      -1500,
+    );
+    const flag = loadServiceConfig({ HSS_CLOCK_OFFSET_MS: "1" }, ["--clock-offset-ms=+60000"], dir);
+    expect(flag.clockOffsetMs).to.equal(60000);
+  });
+
   it("with HSS_VALKEY_ENDPOINT alone describes the AWS stack, without the env file", () => {
     const config = loadStoreTarget(
       {
@@ -77,6 +86,7 @@ describe("service configuration", () => {
       [{ HSS_VALKEY_ENDPOINT: "no-port" }, [], /HSS_VALKEY_ENDPOINT must be host:port/],
       [{ HSS_DYNAMODB_ENDPOINT: "not a url" }, [], /HSS_DYNAMODB_ENDPOINT must be a URL/],
       [{ HSS_LOG_LEVEL: "loud" }, [], /HSS_LOG_LEVEL must be one of/],
+      [{ HSS_CLOCK_OFFSET_MS: "1.5" }, [], /HSS_CLOCK_OFFSET_MS must be a whole number/],
       [{ HSS_ENV_FILE: "missing.json" }, [], /HSS_ENV_FILE .*missing.json cannot be read/],
       [{}, ["--colour"], /Unknown option '--colour'/],
     ];

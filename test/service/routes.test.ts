@@ -1,7 +1,7 @@
 import { after, afterEach, before, beforeEach, describe, it } from "node:test";
 import { expect } from "chai";
 import { eventually } from "../../common/eventually";
-import type { Session } from "../../store";
+import { newSessionId, type Session } from "../../store";
 import { errorCode, type ServiceUnderTest, serviceOver } from "./fixture";
 import { closedPort, type LocalEnv, localEnv, withPorts } from "./localEnv";
 
@@ -60,6 +60,30 @@ describe("session routes against the local environment", () => {
     const before = Math.floor(Date.now() / 1000);
     const short = await create({ data: { user: "ada" }, ttlSeconds: 90 });
     expect(short.expiresAt).to.be.within(before + 90, before + 92);
+  });
+
+  it("POST /sessions with a caller-chosen id creates it once; the id taken is 409 SESSION_EXISTS", async () => {
+    const id = newSessionId();
+    const created = await create({ data: { user: "ada" }, id });
+    expect(created).to.include({ id, version: 1 });
+    const again = await svc.app.inject({
+      method: "POST",
+      url: "/sessions",
+      payload: { data: { user: "eve" }, id },
+    });
+    expect([again.statusCode, errorCode(again.body)]).to.deep.equal([409, "SESSION_EXISTS"]);
+    const read = await svc.app.inject({ method: "GET", url: `/sessions/${id}` });
+    expect(read.json()).to.deep.include({ id, data: { user: "ada" }, version: 1 });
+    for (const [payload, code] of [
+      [{ data: 1, id: "too-short" }, "INVALID_SESSION_ID"],
+      [{ data: 1, id: 42 }, "VALIDATION_FAILED"],
+    ] as const) {
+      const res = await svc.app.inject({ method: "POST", url: "/sessions", payload });
+      expect([res.statusCode, errorCode(res.body)], JSON.stringify(payload)).to.deep.equal([
+        400,
+        code,
+      ]);
+    }
   });
 
   it("PUT /sessions/:id replaces the data and keeps the expiry", async () => {
