@@ -129,7 +129,7 @@ export class JournalledWrites {
         write.expiresAt,
         SessionJournal.field(write),
       );
-    } catch (error) {
+    } catch {
       throw writeFailure(durableError, true);
     }
     if (result === 0) return false;

@@ -165,7 +165,12 @@ describe("session routes against the local environment", () => {
   });
 
   it("an id of the wrong form is 400 INVALID_SESSION_ID on every route", async () => {
-    for (const id of ["not-a-session-id", "a".repeat(25), "abcdefghijklmnopqrstuv%2Fx"]) {
+    for (const id of [
+      "not-a-session-id",
+      "a".repeat(21),
+      "a".repeat(65),
+      "abcdefghijklmnopqrstuv%2Fx",
+    ]) {
       const requests = [
         { method: "GET", url: `/sessions/${id}` },
         { method: "PUT", url: `/sessions/${id}`, payload: { data: 1 } },
