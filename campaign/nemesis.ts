@@ -11,6 +11,8 @@ export interface ScheduledFault {
   heal: number;
   /** For clock-skew: the offset in milliseconds the target runs with meanwhile. */
   offsetMs?: number;
+  /** For node faults: which primary (or replica) by port order. */
+  node?: number;
 }
 
 export interface NemesisOptions {

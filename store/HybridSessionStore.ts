@@ -7,7 +7,7 @@ import {
   resolveConfig,
 } from "./config";
 import { type DurableItem, DynamoDurable } from "./DynamoDurable";
-import { durableFailure, writeFailure } from "./durableFailure";
+import { writeFailure } from "./durableFailure";
 import {
   ConcurrentUpdateError,
   SessionExistsError,
@@ -20,6 +20,7 @@ import { outcome } from "./outcome";
 import type { CreateOptions, JsonValue, Session } from "./Session";
 import { assertSessionId, newSessionId } from "./SessionId";
 import { ReplayFailure, SessionJournal } from "./SessionJournal";
+import { SessionReads } from "./SessionReads";
 import {
   assertJsonData,
   assertStorable,
@@ -28,8 +29,8 @@ import {
   encodeRecord,
   encodeTombstone,
   expiryFrom,
-  isLive,
   nextVersion,
+  orderOf,
   recordOf,
   type SessionChange,
   sessionOfRecord,
@@ -37,11 +38,8 @@ import {
 import { SingleFlight } from "./SingleFlight";
 import { type StoreEvent, StoreEvents } from "./StoreEvents";
 import { type StatsSnapshot, type StoreOperation, StoreStats } from "./StoreStats";
-import { type CacheLookup, ValkeyCache } from "./ValkeyCache";
+import { ValkeyCache } from "./ValkeyCache";
 import { WriteBookkeeping } from "./WriteBookkeeping";
-
-/** Why a read goes to DynamoDB: a cache miss, a failed cache, or a cache entry that may be stale. */
-type DurableReadReason = "miss" | "cache-failed" | "repair";
 
 /**
  * A session store with Valkey as the cache and DynamoDB as the durable store.
@@ -65,6 +63,7 @@ export class HybridSessionStore {
   private readonly journal: SessionJournal;
   private readonly journalled: JournalledWrites;
   private readonly maintenance: Maintenance;
+  private readonly reads: SessionReads;
   private readonly clock: () => number;
   private closed = false;
 
@@ -89,11 +88,21 @@ export class HybridSessionStore {
       config.journalReplicaTimeoutMs,
       config.clock,
     );
+    this.reads = new SessionReads(
+      this.cache,
+      this.durable,
+      this.journal,
+      this.repairs,
+      this.flights,
+      this.counters,
+      this.events,
+      config.clock,
+    );
     this.maintenance = new Maintenance(
       this.journal,
       this.repairs,
       this.cache,
-      (id) => this.flights.run(id, () => this.loadFromDurable(id, "repair")),
+      (id) => this.reads.repair(id),
       this.events,
       config.journalScanIntervalMs,
     );
@@ -121,8 +130,9 @@ export class HybridSessionStore {
       assertJsonData(data);
       const now = this.clock();
       const id = options.sessionId ?? newSessionId();
+      const createdAt = options.sessionId === undefined ? now : await this.createdAtFor(id, now);
       const record = encodeRecord(
-        { id, version: 1, createdAt: now, updatedAt: now, expiresAt: expiryFrom(now, ttl) },
+        { id, version: 1, createdAt, updatedAt: now, expiresAt: expiryFrom(now, ttl) },
         data,
       );
       assertStorable(record);
@@ -152,38 +162,8 @@ export class HybridSessionStore {
 
   /** The live session with this id, or null. Cache first; DynamoDB (and a cache restore) on a miss. */
   get(id: string): Promise<Session | null> {
-    // Written as one promise chain, not async/await: a cache hit is the hottest path of all, and
-    // each awaited layer costs more than the bookkeeping it wraps.
     if (this.closed) return Promise.reject(new StoreClosedError());
-    const started = performance.now();
-    const finish = (): void => this.counters.recordOperation("get", performance.now() - started);
-    let read: Promise<Session | null>;
-    try {
-      assertSessionId(id);
-      read = this.repairs.needs(id)
-        ? this.flights.run(id, () => this.loadFromDurable(id, "repair"))
-        : this.cache.lookup(id).then((cached) => {
-            if (cached.state === "hit") {
-              if (cached.leased) return cached.session;
-              return this.flights.run(id, () => this.revalidate(id, cached));
-            }
-            if (cached.state === "error") this.counters.count("cache", "fallbacks");
-            const reason = cached.state === "error" ? "cache-failed" : "miss";
-            return this.flights.run(id, () => this.loadFromDurable(id, reason));
-          });
-    } catch (error) {
-      read = Promise.reject(error);
-    }
-    return read.then(
-      (session) => {
-        finish();
-        return session;
-      },
-      (error: unknown) => {
-        finish();
-        throw error;
-      },
-    );
+    return this.reads.get(id);
   }
 
   /** Replaces the data of a live session, keeping its expiry. Throws SessionNotFoundError if none. */
@@ -292,72 +272,13 @@ export class HybridSessionStore {
   }
 
   /**
-   * A cache entry whose lease ran out, checked against DynamoDB: DynamoDB's copy replaces it unless
-   * the shared journal holds a write DynamoDB has not taken yet. When DynamoDB does not answer, the
-   * cache's copy is the best there is.
+   * The creation time of a new incarnation of a caller-chosen id: after the one the cache holds
+   * (live or a tombstone), so a clock behind the previous creator's cannot order it first.
    */
-  private async revalidate(
-    id: string,
-    cached: Extract<CacheLookup, { state: "hit" }>,
-  ): Promise<Session | null> {
-    this.counters.count("dynamodb", "reads");
-    const item = await outcome(this.durable.get(id));
-    if (item.status === "rejected") return cached.session;
-    const live = item.value && isLive(item.value.expiresAt, this.clock()) ? item.value : null;
-    const copy = live
-      ? { payload: live.payload, expiresAt: live.expiresAt }
-      : cached.session
-        ? {
-            payload: encodeTombstone(recordOf(cached.session, "")),
-            expiresAt: cached.session.expiresAt,
-          }
-        : { payload: cached.payload, expiresAt: 0 };
-    this.counters.count("dynamodb", live ? "hits" : "misses");
-    const kept = await outcome(
-      this.cache.revalidate(id, cached.payload, copy.payload, copy.expiresAt),
-    );
-    if (kept.status === "fulfilled" && kept.value === 2) return cached.session;
-    return live ? decodePayload(live.payload, "dynamodb") : null;
-  }
-
-  private async loadFromDurable(id: string, reason: DurableReadReason): Promise<Session | null> {
-    // The shared journal may hold a write DynamoDB has not taken yet: it answers first.
-    if (reason !== "cache-failed") {
-      const pending = await outcome(this.journal.pendingFor(id, bucketOf(id)));
-      if (pending.status === "fulfilled" && pending.value) {
-        const { payload, expiresAt } = pending.value;
-        await outcome(this.cache.write(id, payload, expiresAt));
-        const session = decodePayload(payload, "cache");
-        return session && isLive(session.expiresAt, this.clock()) ? session : null;
-      }
-    }
-    const item = await this.readDurable(id, reason === "cache-failed");
-    const session = item ? decodePayload(item.payload, "dynamodb") : null;
-    if (reason === "cache-failed") return session;
-    const restore =
-      item && session
-        ? this.cache.writeResult(id, item.payload, item.expiresAt)
-        : reason === "repair"
-          ? this.cache.delete(id).then(() => 0)
-          : undefined;
-    if (restore) {
-      const restored = await outcome(restore);
-      if (restored.status === "fulfilled") {
-        if (item && restored.value === 1) this.counters.count("cache", "restores");
-        if (reason === "repair") {
-          this.repairs.done(id);
-          this.events.emit({ type: "cache-repaired", sessionId: id });
-        }
-      }
-    }
-    return session;
-  }
-
-  /** A consistent read of a live item; null when absent or expired. */
-  private readDurable(id: string, cacheFailed: boolean): Promise<DurableItem | null> {
-    return this.durable.getLive(id).catch((error: unknown) => {
-      throw durableFailure(error, cacheFailed);
-    });
+  private async createdAtFor(id: string, now: number): Promise<number> {
+    const cached = await this.cache.lookup(id);
+    if (cached.state !== "hit") return now;
+    return Math.max(now, orderOf(cached.payload).createdAt + 1);
   }
 
   /**
@@ -382,7 +303,7 @@ export class HybridSessionStore {
   private async mutate(id: string, change: SessionChange): Promise<Session | null> {
     const journalled = await this.replayJournalFor(id);
     if (journalled !== undefined) return this.journalled.mutate(id, change, journalled);
-    let current = await this.currentForWrite(id);
+    let current = await this.reads.currentForWrite(id);
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
       if (!current) return null;
       const now = this.clock();
@@ -401,17 +322,9 @@ export class HybridSessionStore {
         this.bookkeeping.afterWrite(id, { durable: "written", cache });
         return sessionOfRecord(record);
       }
-      const item = await this.readDurable(id, false);
+      const item = await this.reads.readDurable(id, false);
       current = item ? decodePayload(item.payload, "dynamodb") : null;
     }
     throw new ConcurrentUpdateError(id);
-  }
-
-  /** The version to base a write on: the cache's copy as a guess (the write checks it), else DynamoDB's. */
-  private async currentForWrite(id: string): Promise<Session | null> {
-    const cached = this.repairs.needs(id) ? undefined : await this.cache.lookup(id);
-    if (cached?.state === "hit" && cached.session) return cached.session;
-    const item = await this.readDurable(id, cached?.state === "error");
-    return item ? decodePayload(item.payload, "dynamodb") : null;
   }
 }
