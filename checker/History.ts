@@ -1,12 +1,6 @@
 import { messageOf } from "../common/messageOf";
 import type { JsonValue, Session, SessionSource } from "../store";
-import {
-  ConcurrentUpdateError,
-  isInvalidInput,
-  isSessionExists,
-  isSessionNotFound,
-  StoreClosedError,
-} from "../store/errors";
+import { isSessionStoreError } from "../store/errors";
 import { encodeRecord } from "../store/SessionRecord";
 
 export type OpKind = "create" | "read" | "update" | "touch" | "delete";
@@ -257,18 +251,32 @@ export class History {
 }
 
 /**
- * Whether the store's error promises that nothing was written: input refused before any I/O, a
- * session that was not there (or already was), a write given up on, a closed store. A timeout or
- * an unavailable store promises nothing: the write may have landed.
+ * Codes of the store's errors that promise nothing was written: input refused before any I/O, a
+ * session that was not there (or already was), a write given up on, a store that could not take
+ * it (the store says OUTCOME_UNKNOWN, not STORE_UNAVAILABLE, whenever a write may have landed), a
+ * closed store; and the service's own refusals of a malformed request.
+ */
+const NOTHING_WRITTEN = new Set([
+  "INVALID_SESSION_ID",
+  "INVALID_SESSION_DATA",
+  "INVALID_TTL",
+  "SESSION_TOO_LARGE",
+  "SESSION_NOT_FOUND",
+  "SESSION_EXISTS",
+  "CONCURRENT_UPDATE",
+  "STORE_UNAVAILABLE",
+  "STORE_CLOSED",
+  "VALIDATION_FAILED",
+]);
+
+/**
+ * Whether the error promises that nothing was written (recorded `fail`, and checked: nothing of it
+ * may ever be visible). Anything else, a timeout, a lost connection, OUTCOME_UNKNOWN, is `info`.
+ * Decided by the store's error code, so errors relayed by the HTTP service are judged alike.
  */
 export function promisesNothingWritten(error: unknown): boolean {
-  return (
-    isInvalidInput(error) ||
-    isSessionNotFound(error) ||
-    isSessionExists(error) ||
-    error instanceof ConcurrentUpdateError ||
-    error instanceof StoreClosedError
-  );
+  const code = (error as { code?: unknown } | null)?.code;
+  return isSessionStoreError(error) && typeof code === "string" && NOTHING_WRITTEN.has(code);
 }
 
 function jsonOf(value: unknown): string {

@@ -3,6 +3,7 @@ import {
   isInvalidInput,
   isSessionNotFound,
   isSessionStoreError,
+  isOutcomeUnknown,
   isStoreUnavailable,
   StoreClosedError,
 } from "../store";
@@ -42,7 +43,8 @@ function fromFramework(error: unknown): HttpError | undefined {
 function statusOf(error: unknown): number {
   if (isInvalidInput(error)) return 400;
   if (isSessionNotFound(error)) return 404;
-  if (error instanceof StoreClosedError || isStoreUnavailable(error)) return 503;
+  if (error instanceof StoreClosedError || isStoreUnavailable(error) || isOutcomeUnknown(error))
+    return 503;
   // SessionExistsError, ConcurrentUpdateError: the request conflicts with the session's state.
   return 409;
 }

@@ -10,6 +10,7 @@ import { type DurableItem, DynamoDurable } from "./DynamoDurable";
 import { writeFailure } from "./durableFailure";
 import {
   ConcurrentUpdateError,
+  OutcomeUnknownError,
   SessionExistsError,
   SessionNotFoundError,
   StoreClosedError,
@@ -30,27 +31,23 @@ import {
   encodeTombstone,
   expiryFrom,
   nextVersion,
-  orderOf,
   recordOf,
   type SessionChange,
+  type SessionRecord,
   sessionOfRecord,
 } from "./SessionRecord";
 import { SingleFlight } from "./SingleFlight";
 import { type StoreEvent, StoreEvents } from "./StoreEvents";
 import { type StatsSnapshot, type StoreOperation, StoreStats } from "./StoreStats";
-import { ValkeyCache } from "./ValkeyCache";
+import { neverReachedCache, ValkeyCache } from "./ValkeyCache";
 import { WriteBookkeeping } from "./WriteBookkeeping";
 
 /**
- * A session store with Valkey as the cache and DynamoDB as the durable store.
- *
- * Writes go to both stores at once and are acknowledged when DynamoDB has them; reads try the cache
- * first and fall back to DynamoDB, restoring the cache with the same absolute expiry. Each cache
- * entry is the exact payload DynamoDB holds for that version, and a newer version is never
- * overwritten by an older one. When the cache fails, a breaker sends every operation to DynamoDB
- * and the entries written meanwhile are repaired before they are served again (`Maintenance`); when
- * DynamoDB fails, writes follow `durableFailurePolicy` (by default `JournalledWrites`: a replay
- * journal in Valkey).
+ * A session store with Valkey as the cache and DynamoDB as the durable store, correct for many app
+ * servers. Writes are acknowledged when DynamoDB has them (or, while it does not answer, the shared
+ * journal beside the cache: `JournalledWrites`); reads are served by the cache while an entry's lease
+ * holds and checked against DynamoDB after (`SessionReads`). Copies are ordered by (createdAt,
+ * version, bytes), so an older one never replaces a newer one; `Maintenance` replays the journal.
  */
 export class HybridSessionStore {
   private readonly flights = new SingleFlight<Session | null>();
@@ -130,34 +127,62 @@ export class HybridSessionStore {
       assertJsonData(data);
       const now = this.clock();
       const id = options.sessionId ?? newSessionId();
-      const createdAt = options.sessionId === undefined ? now : await this.createdAtFor(id, now);
+      const createdAt =
+        options.sessionId === undefined ? now : await this.reads.createdAtFor(id, now);
       const record = encodeRecord(
         { id, version: 1, createdAt, updatedAt: now, expiresAt: expiryFrom(now, ttl) },
         data,
       );
       assertStorable(record);
 
-      const [durable, cached] = await Promise.all([
-        outcome(this.durable.putNew(record, Math.floor(now / 1000))),
-        outcome(this.cache.write(id, record.payload, record.expiresAt)),
-      ]);
-      const cacheWritten = cached.status === "fulfilled" && cached.value;
-      if (durable.status === "fulfilled") {
-        if (!durable.value) {
-          if (cacheWritten) await this.cache.forget(id, record.payload);
-          throw new SessionExistsError(id);
-        }
-        // Only a caller-chosen id can have an older entry in the cache to repair.
-        const stale = !cacheWritten && options.sessionId !== undefined;
-        this.bookkeeping.afterWrite(id, { durable: "written", cache: cached, stale });
-      } else if (this.config.durableFailurePolicy === "reject") {
-        if (cacheWritten) await this.cache.forget(id, record.payload);
-        throw writeFailure(durable.reason, cached.status === "rejected");
-      } else {
-        await this.journalled.create(record, durable.reason);
+      const durableWrite = outcome(this.durable.putNew(record, Math.floor(now / 1000)));
+      const cacheWrite = () => outcome(this.cache.write(id, record.payload, record.expiresAt));
+      // A store-made id is known to no one else yet, so both stores are written at once; under a
+      // caller-chosen id a reader could see the cache's copy before DynamoDB refuses it: DynamoDB first.
+      const [durable, cached] =
+        options.sessionId === undefined
+          ? await Promise.all([durableWrite, cacheWrite()])
+          : [await durableWrite, undefined];
+      if (durable.status === "fulfilled" && !durable.value) {
+        if (cached?.status === "fulfilled" && cached.value)
+          await this.cache.forget(id, record.payload);
+        throw new SessionExistsError(id);
       }
+      const unwritten = { status: "fulfilled", value: false } as const;
+      const cacheResult =
+        cached ?? (durable.status === "fulfilled" ? await cacheWrite() : unwritten);
+      await this.settleCreate(record, options, durable, cacheResult);
       return sessionOfRecord(record) as Session<T>;
     });
+  }
+
+  /** Acknowledges a create, journals it, or refuses it, by how each store took it. */
+  private async settleCreate(
+    record: SessionRecord,
+    options: CreateOptions,
+    durable: PromiseSettledResult<boolean>,
+    cached: PromiseSettledResult<boolean>,
+  ): Promise<void> {
+    const id = record.id;
+    const cacheWritten = cached.status === "fulfilled" && cached.value;
+    if (durable.status === "fulfilled") {
+      // Only a caller-chosen id can have an older entry in the cache to repair.
+      const stale = !cacheWritten && options.sessionId !== undefined;
+      this.bookkeeping.afterWrite(id, { durable: "written", cache: cached, stale });
+    } else if (this.config.durableFailurePolicy === "reject") {
+      // "Nothing was written" only if the cache surely does not hold it either.
+      const clean =
+        cached.status === "rejected"
+          ? neverReachedCache(cached.reason)
+          : !cached.value || (await this.cache.forget(id, record.payload));
+      if (!clean)
+        throw new OutcomeUnknownError("the cache may hold the refused create", {
+          cause: durable.reason,
+        });
+      throw writeFailure(durable.reason, cached.status === "rejected");
+    } else {
+      await this.journalled.create(record, durable.reason);
+    }
   }
 
   /** The live session with this id, or null. Cache first; DynamoDB (and a cache restore) on a miss. */
@@ -269,16 +294,6 @@ export class HybridSessionStore {
     } finally {
       this.counters.recordOperation(op, performance.now() - started);
     }
-  }
-
-  /**
-   * The creation time of a new incarnation of a caller-chosen id: after the one the cache holds
-   * (live or a tombstone), so a clock behind the previous creator's cannot order it first.
-   */
-  private async createdAtFor(id: string, now: number): Promise<number> {
-    const cached = await this.cache.lookup(id);
-    if (cached.state !== "hit") return now;
-    return Math.max(now, orderOf(cached.payload).createdAt + 1);
   }
 
   /**

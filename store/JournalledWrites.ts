@@ -12,7 +12,7 @@ import {
   type SessionRecord,
   sessionOfRecord,
 } from "./SessionRecord";
-import type { ValkeyCache } from "./ValkeyCache";
+import { neverReachedCache, type ValkeyCache } from "./ValkeyCache";
 import { CACHE_WRITTEN, type WriteBookkeeping } from "./WriteBookkeeping";
 
 /** A write already computed against `base`, to journal as it is rather than compute anew. */
@@ -129,8 +129,12 @@ export class JournalledWrites {
         write.expiresAt,
         SessionJournal.field(write),
       );
-    } catch {
-      throw writeFailure(durableError, true);
+    } catch (error) {
+      if (neverReachedCache(error)) throw writeFailure(durableError, true);
+      throw new OutcomeUnknownError(
+        "DynamoDB did not answer and the cache did not confirm the journalled write; it may have been applied",
+        { cause: error },
+      );
     }
     if (result === 0) return false;
     this.journal.appended();

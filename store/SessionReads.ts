@@ -6,7 +6,7 @@ import { outcome } from "./outcome";
 import type { Session } from "./Session";
 import { assertSessionId } from "./SessionId";
 import type { SessionJournal } from "./SessionJournal";
-import { decodePayload, encodeTombstone, isLive, recordOf } from "./SessionRecord";
+import { decodePayload, encodeTombstone, isLive, orderOf, recordOf } from "./SessionRecord";
 import type { SingleFlight } from "./SingleFlight";
 import type { StoreEvents } from "./StoreEvents";
 import type { StoreStats } from "./StoreStats";
@@ -65,6 +65,16 @@ export class SessionReads {
         throw error;
       },
     );
+  }
+
+  /**
+   * The creation time of a new incarnation of a caller-chosen id: after the one the cache holds
+   * (live or a tombstone), so a clock behind the previous creator's cannot order it first.
+   */
+  async createdAtFor(id: string, now: number): Promise<number> {
+    const cached = await this.cache.lookup(id);
+    if (cached.state !== "hit") return now;
+    return Math.max(now, orderOf(cached.payload).createdAt + 1);
   }
 
   /** Rewrites one session's cache entry from DynamoDB (a repair of this process's own writes). */

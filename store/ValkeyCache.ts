@@ -74,6 +74,14 @@ const RECONNECT_BACKOFF_MS = 500;
 
 let loggerConfigured = false;
 
+/**
+ * True when a failed cache command cannot have reached the cache: refused by the store itself
+ * (breaker open, client closed, backing off). A timeout or a broken connection may have applied it.
+ */
+export function neverReachedCache(error: unknown): boolean {
+  return error instanceof StoreUnavailableError;
+}
+
 /** A counted cache read: a live session or a tombstone (`null`), nothing, or the cache's failure. */
 export type CacheLookup =
   | {
@@ -229,10 +237,10 @@ export class ValkeyCache implements ValkeyCommands {
 
   /**
    * Takes back a cache write that was not acknowledged, so nothing unacknowledged stays readable.
-   * Never rejects: a cache that fails now is left as it is.
+   * True when the entry is no longer that write; false when the cache could not say. Never rejects.
    */
-  async forget(id: string, payload: string): Promise<void> {
-    await outcome(this.deleteIfEqual(id, payload));
+  async forget(id: string, payload: string): Promise<boolean> {
+    return (await outcome(this.deleteIfEqual(id, payload))).status === "fulfilled";
   }
 
   delete(id: string): Promise<boolean> {
