@@ -42,11 +42,21 @@ const NEVER_SENT = new Set([
   "EAI_AGAIN",
 ]);
 
-/**
- * True when DynamoDB cannot have applied the failed request; false when it may have (a timeout, a
- * reset or a lost answer after the request went out, or a 500).
- */
-export function neverApplied(error: unknown): boolean {
+/** A call's failure after every attempt, and whether any attempt may have reached DynamoDB. */
+export class DurableCallError extends Error {
+  constructor(
+    readonly last: unknown,
+    /** False only when every attempt failed before DynamoDB could receive it. */
+    readonly maybeApplied: boolean,
+  ) {
+    super(`DynamoDB failed: ${last instanceof Error ? last.message : String(last)}`, {
+      cause: last,
+    });
+  }
+}
+
+/** True when this one attempt cannot have reached DynamoDB (refused, no route, or answered 4xx). */
+function attemptNeverApplied(error: unknown): boolean {
   const e = error as {
     code?: unknown;
     cause?: { code?: unknown };
@@ -56,6 +66,23 @@ export function neverApplied(error: unknown): boolean {
   if (NEVER_SENT.has(code)) return true;
   const status = e?.$metadata?.httpStatusCode;
   return status !== undefined && status >= 400 && status < 500;
+}
+
+/**
+ * True when DynamoDB cannot have applied the failed call: every attempt was refused or answered
+ * 4xx. False after a timeout, a reset or a lost answer on any attempt, or a 500.
+ */
+export function neverApplied(error: unknown): boolean {
+  return error instanceof DurableCallError ? !error.maybeApplied : attemptNeverApplied(error);
+}
+
+/** Errors worth another attempt: the network's and the service's own, not a refusal of the request. */
+function retryable(error: unknown): boolean {
+  const e = error as { name?: unknown; $metadata?: { httpStatusCode?: number } };
+  if (e?.name === "AbortError") return false;
+  const status = e?.$metadata?.httpStatusCode;
+  if (status === undefined || status >= 500) return true;
+  return /Throttl|ProvisionedThroughputExceeded|RequestLimitExceeded/.test(String(e?.name));
 }
 
 const KEY = SESSION_TABLE.partitionKey;
@@ -81,8 +108,9 @@ const orderValues = (o: DurableOrder) => ({
  */
 export class DynamoDurable {
   private readonly client: DynamoDBClient;
-  /** Milliseconds any one call may take, retries included. */
+  /** Milliseconds one attempt may take, connection included. */
   private readonly callBoundMs: number;
+  private readonly maxAttempts: number;
 
   constructor(
     private readonly config: ResolvedConfig,
@@ -94,7 +122,8 @@ export class DynamoDurable {
       region,
       endpoint,
       credentials,
-      maxAttempts,
+      // Attempts are ours (command()), so that what each one did is known: see DurableCallError.
+      maxAttempts: 1,
       // This SDK only warns on a request timeout unless told to throw: a black hole would hang a call.
       requestHandler: {
         requestTimeout: requestTimeoutMs,
@@ -102,7 +131,8 @@ export class DynamoDurable {
         throwOnRequestTimeout: true,
       },
     });
-    this.callBoundMs = connectTimeoutMs + maxAttempts * (requestTimeoutMs + connectTimeoutMs);
+    this.maxAttempts = maxAttempts;
+    this.callBoundMs = connectTimeoutMs + requestTimeoutMs + connectTimeoutMs;
   }
 
   /** A strongly consistent read; expired items are returned too (the caller decides). */
@@ -254,10 +284,26 @@ export class DynamoDurable {
     return { abortSignal: AbortSignal.timeout(this.callBoundMs) };
   }
 
+  /**
+   * Runs a call, attempt after attempt (up to maxAttempts, while its error is worth another), timed
+   * and counted as one command. Fails with a DurableCallError that says whether any attempt may have
+   * reached DynamoDB.
+   */
   private async command<T>(name: StoreCommand, run: () => Promise<T>): Promise<T> {
     const started = performance.now();
+    let maybeApplied = false;
     try {
-      return await run();
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await run();
+        } catch (error) {
+          if (error instanceof ConditionalCheckFailedException) throw error;
+          maybeApplied ||= !attemptNeverApplied(error);
+          if (attempt >= this.maxAttempts || !retryable(error)) {
+            throw new DurableCallError(error, maybeApplied);
+          }
+        }
+      }
     } catch (error) {
       this.stats.count("dynamodb", "errors");
       throw error;

@@ -1,38 +1,30 @@
 import { CacheRepairs } from "./CacheRepairs";
-import { bucketOf } from "./cacheKey";
-import {
-  type HybridSessionStoreConfig,
-  MAX_WRITE_ATTEMPTS,
-  type ResolvedConfig,
-  resolveConfig,
-} from "./config";
-import { type DurableItem, DynamoDurable } from "./DynamoDurable";
+import { type HybridSessionStoreConfig, type ResolvedConfig, resolveConfig } from "./config";
+import { DurableWrites } from "./DurableWrites";
+import { DynamoDurable } from "./DynamoDurable";
 import { writeFailure } from "./durableFailure";
 import {
-  ConcurrentUpdateError,
+  isOutcomeUnknown,
   OutcomeUnknownError,
   SessionExistsError,
   SessionNotFoundError,
   StoreClosedError,
+  StoreUnavailableError,
 } from "./errors";
 import { JournalledWrites } from "./JournalledWrites";
 import { Maintenance } from "./Maintenance";
 import { outcome } from "./outcome";
 import type { CreateOptions, JsonValue, Session } from "./Session";
 import { assertSessionId, newSessionId } from "./SessionId";
-import { ReplayFailure, SessionJournal } from "./SessionJournal";
+import { SessionJournal } from "./SessionJournal";
 import { SessionReads } from "./SessionReads";
 import {
   assertJsonData,
   assertStorable,
   assertTtl,
-  decodePayload,
   encodeRecord,
-  encodeTombstone,
   expiryFrom,
   nextVersion,
-  recordOf,
-  type SessionChange,
   type SessionRecord,
   sessionOfRecord,
 } from "./SessionRecord";
@@ -61,6 +53,7 @@ export class HybridSessionStore {
   private readonly journalled: JournalledWrites;
   private readonly maintenance: Maintenance;
   private readonly reads: SessionReads;
+  private readonly writes: DurableWrites;
   private readonly clock: () => number;
   private closed = false;
 
@@ -93,6 +86,16 @@ export class HybridSessionStore {
       this.flights,
       this.counters,
       this.events,
+      config.clock,
+    );
+    this.writes = new DurableWrites(
+      config,
+      this.cache,
+      this.durable,
+      this.journal,
+      this.journalled,
+      this.reads,
+      this.bookkeeping,
       config.clock,
     );
     this.maintenance = new Maintenance(
@@ -151,7 +154,15 @@ export class HybridSessionStore {
       const unwritten = { status: "fulfilled", value: false } as const;
       const cacheResult =
         cached ?? (durable.status === "fulfilled" ? await cacheWrite() : unwritten);
-      await this.settleCreate(record, options, durable, cacheResult);
+      try {
+        await this.settleCreate(record, options, durable, cacheResult);
+      } catch (error) {
+        // A store-made id was never told to anyone: whatever copy may remain, no one can read it.
+        if (options.sessionId !== undefined || !isOutcomeUnknown(error)) throw error;
+        throw new StoreUnavailableError("both", "the session could not be stored", {
+          cause: error,
+        });
+      }
       return sessionOfRecord(record) as Session<T>;
     });
   }
@@ -196,7 +207,7 @@ export class HybridSessionStore {
     return this.timed("update", async () => {
       assertSessionId(id);
       assertJsonData(data);
-      const updated = await this.mutate(id, (current, now) =>
+      const updated = await this.writes.mutate(id, (current, now) =>
         nextVersion(current, data, { updatedAt: now }),
       );
       if (!updated) throw new SessionNotFoundError(id);
@@ -210,7 +221,7 @@ export class HybridSessionStore {
       assertSessionId(id);
       const ttl = ttlSeconds ?? this.config.defaultTtlSeconds;
       assertTtl(ttl);
-      return this.mutate(id, (current, now) =>
+      return this.writes.mutate(id, (current, now) =>
         nextVersion(current, current.data, { expiresAt: expiryFrom(now, ttl) }),
       );
     });
@@ -220,32 +231,7 @@ export class HybridSessionStore {
   delete(id: string): Promise<boolean> {
     return this.timed("delete", async () => {
       assertSessionId(id);
-      const journalled = await this.replayJournalFor(id);
-      if (journalled !== undefined) return this.journalled.delete(id, journalled);
-      for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-        let old: DurableItem | null;
-        let gone: boolean;
-        try {
-          old = await this.durable.getLive(id);
-          if (!old) return false;
-          gone = await this.durable.deleteIfEqual(id, old);
-        } catch (error) {
-          if (this.config.durableFailurePolicy === "reject") throw writeFailure(error, false);
-          return this.journalled.delete(id, error);
-        }
-        // Another version took its place between the read and the delete: delete that one.
-        if (!gone) continue;
-        const oldSession = decodePayload(old.payload, "dynamodb");
-        // A tombstone until the old expiry keeps a read that began before the delete from restoring it.
-        const cache = await outcome(
-          oldSession
-            ? this.cache.write(id, encodeTombstone(recordOf(oldSession, "")), old.expiresAt)
-            : this.cache.delete(id),
-        );
-        this.bookkeeping.afterWrite(id, { durable: "written", cache });
-        return true;
-      }
-      throw new ConcurrentUpdateError(id);
+      return this.writes.delete(id);
     });
   }
 
@@ -294,52 +280,5 @@ export class HybridSessionStore {
     } finally {
       this.counters.recordOperation(op, performance.now() - started);
     }
-  }
-
-  /**
-   * Before a write to DynamoDB: replays the write the shared journal holds for this session, if
-   * any, so DynamoDB's copy is the newest. Resolves to DynamoDB's failure when it could not take the
-   * replay (the write must then be journalled too), else undefined. A cache that cannot be asked is
-   * passed over: DynamoDB's conditional writes and the order of copies decide.
-   */
-  private async replayJournalFor(id: string): Promise<unknown> {
-    try {
-      await this.journal.replayFor(id, bucketOf(id));
-      return undefined;
-    } catch (error) {
-      return error instanceof ReplayFailure ? error.durableError : undefined;
-    }
-  }
-
-  /**
-   * Applies `change` to the current version with a conditional write, re-reading DynamoDB and
-   * retrying when another writer got there first. Null when there is no live session.
-   */
-  private async mutate(id: string, change: SessionChange): Promise<Session | null> {
-    const journalled = await this.replayJournalFor(id);
-    if (journalled !== undefined) return this.journalled.mutate(id, change, journalled);
-    let current = await this.reads.currentForWrite(id);
-    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-      if (!current) return null;
-      const now = this.clock();
-      const record = change(current, now);
-      assertStorable(record);
-      let written: boolean;
-      try {
-        written = await this.durable.replace(record, current.version, Math.floor(now / 1000));
-      } catch (error) {
-        if (this.config.durableFailurePolicy === "reject") throw writeFailure(error, false);
-        // The same record, if the cache still holds its base: DynamoDB may have applied it already.
-        return this.journalled.mutate(id, change, error, { base: current, record });
-      }
-      if (written) {
-        const cache = await outcome(this.cache.write(id, record.payload, record.expiresAt));
-        this.bookkeeping.afterWrite(id, { durable: "written", cache });
-        return sessionOfRecord(record);
-      }
-      const item = await this.reads.readDurable(id, false);
-      current = item ? decodePayload(item.payload, "dynamodb") : null;
-    }
-    throw new ConcurrentUpdateError(id);
   }
 }

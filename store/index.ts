@@ -19,7 +19,7 @@ export { type FastifySessionData, FastifySessionStore } from "./adapters/Fastify
 export type { SessionAdapterOptions, SessionStorePort } from "./adapters/SessionBridge";
 export { addressResolverOf, parseAddress } from "./addressResolver";
 export type { BreakerOptions, BreakerState } from "./CircuitBreaker";
-export { cacheKey } from "./cacheKey";
+export { bucketOf, cacheKey, JOURNAL_BUCKETS, journalKey, leaseKey } from "./cacheKey";
 export type {
   DurableFailurePolicy,
   DynamoDbConfig,

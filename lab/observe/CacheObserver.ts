@@ -1,6 +1,6 @@
 import { GlideClusterClient } from "@valkey/valkey-glide";
 import { respCommand } from "../../probe/resp";
-import type { NodeAddress, Session } from "../../store";
+import { JOURNAL_BUCKETS, journalKey, type NodeAddress, type Session } from "../../store";
 
 /** A raw cache entry: the bytes the cache holds and the absolute second it expires. */
 export interface CacheEntry {
@@ -41,6 +41,16 @@ export class CacheObserver {
   }
 
   /** Keys under a prefix on every primary (KEYS: scenario data is small and the cluster is ours). */
+  /** Writes the shared journal of stores with this key prefix holds (every bucket's hash, summed). */
+  async journalLength(keyPrefix: string): Promise<number> {
+    const lengths = await Promise.all(
+      Array.from({ length: JOURNAL_BUCKETS }, (_, b) =>
+        this.client.customCommand(["HLEN", journalKey(keyPrefix, b)]),
+      ),
+    );
+    return lengths.reduce<number>((sum, n) => sum + Number(n), 0);
+  }
+
   async keys(prefix: string): Promise<string[]> {
     const replies = await this.client.customCommand(["KEYS", `${prefix}*`], {
       route: "allPrimaries",

@@ -1,0 +1,335 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as pace } from "node:timers/promises";
+import { type CheckOptions, checkHistory, type FinalObservation } from "../checker/checkHistory";
+import { History } from "../checker/History";
+import type { Verdict } from "../checker/Verdict";
+import { eventually } from "../common/eventually";
+import { messageOf } from "../common/messageOf";
+import { AppServers } from "../lab/AppServers";
+import type { Environment } from "../lab/Environment";
+import { FAULT_CLASS_INFO, type FaultClass } from "../lab/faultClasses";
+import { Nemesis } from "../lab/Nemesis";
+import { CacheObserver } from "../lab/observe/CacheObserver";
+import { DurableObserver } from "../lab/observe/DurableObserver";
+import { observerDynamoClient } from "../lab/observe/observerDynamoClient";
+import { ServiceClient } from "../lab/ServiceClient";
+import { cacheKey, type Session } from "../store";
+import { generateOperations, type PlannedOp } from "./generator";
+import { type ScheduledFault, scheduleFaults } from "./nemesis";
+
+export interface CampaignOptions {
+  seed: number;
+  /** Milliseconds of client operations (faults heal before the last tenth). */
+  durationMs: number;
+  /** App servers, each a process with its own proxies. */
+  servers: number;
+  /** Users making operations at once. Default: 10 per server. */
+  users?: number;
+  /** The fault classes to draw from. Default: every class. */
+  classes?: readonly FaultClass[];
+  /** A line for what happens (start, heal, settle). */
+  log: (line: string) => void;
+  /** The progress line, rewritten about once a second. */
+  progress?: (line: string) => void;
+  /** Called when the nemesis gave a cache node a new pid. */
+  onNodeRestarted?: () => void;
+}
+
+export interface CampaignRun {
+  options: CampaignOptions;
+  serverNames: string[];
+  plan: PlannedOp[];
+  schedule: ScheduledFault[];
+  history: History;
+  verdict: Verdict;
+  /** Epoch milliseconds. */
+  startedAt: number;
+  finishedAt: number;
+  /** What the checker was told the store promises, per fault class. */
+  stalenessMs: Record<string, number>;
+  /** The closing line: `campaign: seed N, K servers, N operations, N faults (N classes), N anomalies`. */
+  line: string;
+}
+
+/** The store's lease and journal scan as the servers run them (store defaults). */
+const LEASE_MS = 1000;
+const JOURNAL_SCAN_MS = 1000;
+/** Room for a request in flight when a lease runs out or a heal lands. */
+const MARGIN_MS = 500;
+/** How long an operation's answer may take before it counts as unanswered (info). */
+const CLIENT_TIMEOUT_MS = 8000;
+
+/** L per fault class: how long after a write (or the fault's heal) a read may still miss it. */
+export function stalenessBounds(): Record<string, number> {
+  const bounds: Record<string, number> = {};
+  for (const [name, info] of Object.entries(FAULT_CLASS_INFO)) {
+    bounds[name] =
+      info.store === "dynamodb" ? JOURNAL_SCAN_MS + LEASE_MS + MARGIN_MS : LEASE_MS + MARGIN_MS;
+  }
+  return bounds;
+}
+
+/**
+ * One campaign: K app servers on the running environment, the seeded plan of operations by many
+ * users sent to any server, the seeded schedule of overlapping faults made by the nemesis; then
+ * everything healed, the stores left to settle, both stores observed directly, and the merged
+ * history judged by the checker.
+ */
+export async function runCampaign(
+  env: Environment,
+  options: CampaignOptions,
+): Promise<CampaignRun> {
+  const { seed, durationMs, log } = options;
+  const serverNames = Array.from({ length: options.servers }, (_, i) =>
+    String.fromCharCode(97 + i),
+  );
+  const users = options.users ?? 10 * options.servers;
+  const plan = generateOperations({ seed, durationMs, servers: options.servers, users });
+  const schedule = scheduleFaults({
+    seed,
+    durationMs,
+    servers: serverNames,
+    classes: options.classes,
+  });
+  const keyPrefix = `campaign:${seed}:${randomBytes(3).toString("hex")}:`;
+  const toxiproxyUrl = env.description.toxiproxy?.url;
+  if (!toxiproxyUrl) throw new Error("a campaign needs the environment's fault proxy");
+  const workDir = mkdtempSync(join(tmpdir(), "hss-campaign-"));
+  const cache = await CacheObserver.connect(env.description.valkey.seeds);
+  const durable = new DurableObserver(
+    observerDynamoClient(env.description),
+    env.description.dynamodb.table,
+  );
+  let servers: AppServers | undefined;
+  try {
+    log(`starting ${serverNames.length} app servers`);
+    servers = await AppServers.start(env.description, {
+      names: serverNames,
+      keyPrefix,
+      toxiproxyUrl,
+      workDir,
+    });
+    const clients = servers.servers.map(
+      (s) => new ServiceClient(s.url, { timeoutMs: CLIENT_TIMEOUT_MS }),
+    );
+    const nemesis = new Nemesis(env, servers, { onNodeRestarted: options.onNodeRestarted });
+    const history = new History();
+    const stalenessMs = stalenessBounds();
+    const startedAt = Date.now();
+    const counts = { operations: 0, faults: 0, stale: 0 };
+    const ticker = setInterval(() => {
+      const elapsed = ((Date.now() - startedAt) / 1000).toFixed(0);
+      options.progress?.(
+        `campaign: ${elapsed} s, ${counts.operations} operations, ${counts.faults} faults, ${counts.stale} anomalies so far`,
+      );
+    }, 1000);
+    ticker.unref();
+    try {
+      await Promise.all([
+        runNemesis(schedule, nemesis, history, startedAt, counts, log),
+        ...Array.from({ length: users }, (_, user) =>
+          runUser(
+            user,
+            plan.filter((op) => op.user === user),
+            clients,
+            serverNames,
+            history,
+            startedAt,
+            counts,
+          ),
+        ),
+      ]);
+    } finally {
+      clearInterval(ticker);
+      await nemesis.healAll();
+    }
+    log("healed every fault; letting the stores settle");
+    for (const server of servers.servers) if (!server.running()) await server.start();
+    await settle(cache, keyPrefix, history);
+    const final = await observe(history, clients[0] as ServiceClient, cache, durable, keyPrefix);
+    const check: CheckOptions = { defaultTtlSeconds: 1800, stalenessMs };
+    const verdict = checkHistory(history, final, check);
+    const classes = new Set(schedule.map((f) => f.class)).size;
+    const line = `campaign: seed ${seed}, ${serverNames.length} servers, ${verdict.summary.operations} operations, ${schedule.length} faults (${classes} classes), ${verdict.violations.length} anomalies`;
+    return {
+      options,
+      serverNames,
+      plan,
+      schedule,
+      history,
+      verdict,
+      startedAt,
+      finishedAt: Date.now(),
+      stalenessMs,
+      line,
+    };
+  } finally {
+    await servers?.stop();
+    cache.close();
+    durable.close();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+/** The words a fault is recorded under in the history. */
+export const faultWords = (f: ScheduledFault): string => `${f.class} on ${f.target}`;
+
+async function runNemesis(
+  schedule: readonly ScheduledFault[],
+  nemesis: Nemesis,
+  history: History,
+  startedAt: number,
+  counts: { faults: number },
+  log: (line: string) => void,
+): Promise<void> {
+  // Each fault is its own task: a fault's start may take a while (a node restarting), and the
+  // next one starts on time all the same.
+  await Promise.all(
+    schedule.map(async (fault) => {
+      await until(startedAt + fault.start);
+      const details = { class: fault.class, target: fault.target };
+      history.fault(faultWords(fault), "start", details);
+      counts.faults += 1;
+      try {
+        await nemesis.start(fault);
+      } catch (error) {
+        log(`could not start ${faultWords(fault)}: ${messageOf(error)}`);
+      }
+      await until(startedAt + fault.heal);
+      try {
+        await nemesis.heal(fault);
+      } finally {
+        history.fault(faultWords(fault), "heal", details);
+      }
+    }),
+  );
+}
+
+/** One user's operations, one at a time, each to its planned server. */
+async function runUser(
+  user: number,
+  ops: readonly PlannedOp[],
+  clients: readonly ServiceClient[],
+  names: readonly string[],
+  history: History,
+  startedAt: number,
+  counts: { operations: number; stale: number },
+): Promise<void> {
+  const who = `user ${user + 1}`;
+  let current: string | undefined;
+  const seen = new Map<string, Session>();
+  for (const [step, op] of ops.entries()) {
+    await until(startedAt + op.at);
+    const client = clients[op.server] as ServiceClient;
+    const server = `app server ${(names[op.server] ?? "?").toUpperCase()}`;
+    const kind = current === undefined ? "create" : op.kind;
+    counts.operations += 1;
+    try {
+      if (kind === "create") {
+        const data = { user: user + 1, step };
+        const ttlSeconds = op.ttlSeconds ?? 1800;
+        const session = await history.perform(
+          who,
+          "create",
+          op.chosenId,
+          { data, ttlSeconds, server },
+          () =>
+            client.create(data, { ttlSeconds, ...(op.chosenId ? { sessionId: op.chosenId } : {}) }),
+        );
+        current = session.id;
+      } else if (kind === "read") {
+        const id = current as string;
+        const read = await history.perform(who, "read", id, { server }, () => client.get(id));
+        const before = seen.get(id);
+        if (
+          read &&
+          before &&
+          read.createdAt === before.createdAt &&
+          read.version < before.version
+        ) {
+          counts.stale += 1;
+        }
+        if (read) seen.set(id, read);
+      } else if (kind === "update") {
+        const id = current as string;
+        const data = { user: user + 1, step };
+        seen.set(
+          id,
+          await history.perform(who, "update", id, { data, server }, () => client.update(id, data)),
+        );
+      } else if (kind === "touch") {
+        const id = current as string;
+        const ttlSeconds = op.ttlSeconds ?? 1800;
+        const touched = await history.perform(who, "touch", id, { ttlSeconds, server }, () =>
+          client.touch(id, ttlSeconds),
+        );
+        if (touched) seen.set(id, touched);
+      } else {
+        const id = current as string;
+        await history.perform(who, "delete", id, { server }, () => client.delete(id));
+      }
+    } catch {
+      // Recorded in the history (fail or info); the user goes on with the next operation.
+    }
+  }
+}
+
+/** Until the journal is empty and every lease granted during the faults has run out. */
+async function settle(cache: CacheObserver, keyPrefix: string, history: History): Promise<void> {
+  await eventually(
+    async () => {
+      const pending = await cache.journalLength(keyPrefix);
+      if (pending > 0) throw new Error(`${pending} journalled writes not yet in DynamoDB`);
+    },
+    { timeoutMs: 30_000, intervalMs: 200, what: "the shared journal to drain" },
+  );
+  const lastEvent = history.events.at(-1)?.at ?? Date.now();
+  await eventually(
+    () => {
+      if (Date.now() < lastEvent + LEASE_MS + MARGIN_MS) throw new Error("a lease may still run");
+    },
+    { timeoutMs: LEASE_MS + MARGIN_MS + 5000, intervalMs: 100, what: "every lease to run out" },
+  );
+}
+
+/** Every session of the history: a read through a server, then both stores' raw copies. */
+async function observe(
+  history: History,
+  client: ServiceClient,
+  cache: CacheObserver,
+  durable: DurableObserver,
+  keyPrefix: string,
+): Promise<Map<string, FinalObservation>> {
+  const final = new Map<string, FinalObservation>();
+  for (const id of history.sessionIds()) {
+    const read = await eventually(() => client.get(id), {
+      timeoutMs: 10_000,
+      intervalMs: 200,
+      what: `a final read of session ${id}`,
+    });
+    const [cached, item] = await Promise.all([
+      cache.entry(cacheKey(keyPrefix, id)),
+      durable.entry(id),
+    ]);
+    final.set(id, {
+      read,
+      cache: cached?.session
+        ? { version: cached.session.version, payload: cached.payload, expiresAt: cached.expiresAt }
+        : null,
+      durable: item
+        ? { version: item.version, payload: item.payload, expiresAt: item.expiresAt }
+        : null,
+      observedAt: Date.now(),
+    });
+  }
+  return final;
+}
+
+/** Paces the run: resolves at `time` (epoch ms), at once if it has passed. */
+async function until(time: number): Promise<void> {
+  const wait = time - Date.now();
+  if (wait > 0) await pace(wait);
+}

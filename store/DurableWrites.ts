@@ -1,0 +1,123 @@
+import { bucketOf } from "./cacheKey";
+import type { ResolvedConfig } from "./config";
+import { MAX_WRITE_ATTEMPTS } from "./config";
+import { DurableCallError, type DurableItem, type DynamoDurable } from "./DynamoDurable";
+import { durableFailure, writeFailure } from "./durableFailure";
+import { ConcurrentUpdateError } from "./errors";
+import type { JournalledWrites } from "./JournalledWrites";
+import { outcome } from "./outcome";
+import type { Session } from "./Session";
+import { ReplayFailure, type SessionJournal } from "./SessionJournal";
+import type { SessionReads } from "./SessionReads";
+import {
+  assertStorable,
+  decodePayload,
+  encodeTombstone,
+  recordOf,
+  type SessionChange,
+  sessionOfRecord,
+} from "./SessionRecord";
+import type { ValkeyCache } from "./ValkeyCache";
+import type { WriteBookkeeping } from "./WriteBookkeeping";
+
+/**
+ * Changes and deletes through DynamoDB: a conditional write on the current version, retried when
+ * another writer got there first, then the cache. The shared journal's write for the session, if
+ * any, is replayed first, so DynamoDB's copy is the newest; when DynamoDB fails, the write follows
+ * the policy (the journal, or a refusal that says whether it may have landed).
+ */
+export class DurableWrites {
+  constructor(
+    private readonly config: ResolvedConfig,
+    private readonly cache: ValkeyCache,
+    private readonly durable: DynamoDurable,
+    private readonly journal: SessionJournal,
+    private readonly journalled: JournalledWrites,
+    private readonly reads: SessionReads,
+    private readonly bookkeeping: WriteBookkeeping,
+    private readonly clock: () => number,
+  ) {}
+
+  /** Removes the session from both stores; true when a live session was removed. */
+  async delete(id: string): Promise<boolean> {
+    const journalled = await this.replayJournalFor(id);
+    if (journalled !== undefined) return this.journalled.delete(id, journalled);
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+      let old: DurableItem | null;
+      let gone: boolean;
+      try {
+        old = await this.durable.getLive(id);
+      } catch (error) {
+        if (this.config.durableFailurePolicy === "reject") throw durableFailure(error, false);
+        // Only a read was sent: nothing of this delete can have reached DynamoDB.
+        return this.journalled.delete(id, new DurableCallError(error, false));
+      }
+      if (!old) return false;
+      try {
+        gone = await this.durable.deleteIfEqual(id, old);
+      } catch (error) {
+        if (this.config.durableFailurePolicy === "reject") throw writeFailure(error, false);
+        return this.journalled.delete(id, error);
+      }
+      // Another version took its place between the read and the delete: delete that one.
+      if (!gone) continue;
+      const oldSession = decodePayload(old.payload, "dynamodb");
+      // A tombstone until the old expiry keeps a read that began before the delete from restoring it.
+      const cache = await outcome(
+        oldSession
+          ? this.cache.write(id, encodeTombstone(recordOf(oldSession, "")), old.expiresAt)
+          : this.cache.delete(id),
+      );
+      this.bookkeeping.afterWrite(id, { durable: "written", cache });
+      return true;
+    }
+    throw new ConcurrentUpdateError(id);
+  }
+
+  /**
+   * Before a write to DynamoDB: replays the write the shared journal holds for this session, if
+   * any, so DynamoDB's copy is the newest. Resolves to DynamoDB's failure when it could not take the
+   * replay (the write must then be journalled too), else undefined. A cache that cannot be asked is
+   * passed over: DynamoDB's conditional writes and the order of copies decide.
+   */
+  private async replayJournalFor(id: string): Promise<unknown> {
+    try {
+      await this.journal.replayFor(id, bucketOf(id));
+      return undefined;
+    } catch (error) {
+      return error instanceof ReplayFailure ? error.durableError : undefined;
+    }
+  }
+
+  /**
+   * Applies `change` to the current version with a conditional write, re-reading DynamoDB and
+   * retrying when another writer got there first. Null when there is no live session.
+   */
+  async mutate(id: string, change: SessionChange): Promise<Session | null> {
+    const journalled = await this.replayJournalFor(id);
+    if (journalled !== undefined) return this.journalled.mutate(id, change, journalled);
+    let current = await this.reads.currentForWrite(id);
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+      if (!current) return null;
+      const now = this.clock();
+      const record = change(current, now);
+      assertStorable(record);
+      let written: boolean;
+      try {
+        written = await this.durable.replace(record, current.version, Math.floor(now / 1000));
+      } catch (error) {
+        if (this.config.durableFailurePolicy === "reject") throw writeFailure(error, false);
+        // The same record, if the cache still holds its base: DynamoDB may have applied it already.
+        return this.journalled.mutate(id, change, error, { base: current, record });
+      }
+      if (written) {
+        const cache = await outcome(this.cache.write(id, record.payload, record.expiresAt));
+        this.bookkeeping.afterWrite(id, { durable: "written", cache });
+        return sessionOfRecord(record);
+      }
+      const item = await this.reads.readDurable(id, false);
+      current = item ? decodePayload(item.payload, "dynamodb") : null;
+    }
+    throw new ConcurrentUpdateError(id);
+  }
+}
