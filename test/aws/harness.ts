@@ -22,6 +22,8 @@ export function removeTemporaryDirs(): void {
 /** A bucket as the fake keeps it; `versions` and `deleteMarkers` matter only when `versioned`. */
 export interface FakeBucket {
   objects: string[];
+  /** The --metadata of each `s3 cp` upload, by key. */
+  metadata?: Record<string, string>;
   versioned?: boolean;
   versions?: { Key: string; VersionId: string }[];
   deleteMarkers?: { Key: string; VersionId: string }[];
@@ -57,6 +59,10 @@ export interface FakeState {
   /** EC2 instances the fake knows, by id, with their state name. */
   instances?: Record<string, string>;
   volumes?: string[];
+  /** Ids and names (VPCs, subnets, tables, alarms...) that teardown.sh's describe calls find. */
+  alive?: string[];
+  /** Public SSM parameters by name, e.g. the newest Amazon Linux 2023 AMI. */
+  ssmParameters?: Record<string, string>;
   ssm?: FakeSsm;
 }
 
@@ -85,6 +91,13 @@ export const INSTALL_OUTPUT = [
 
 export const BUCKET = "hss-results-123456789012";
 
+export const IMAGE_PARAMETER =
+  "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
+/** The newest Amazon Linux 2023 AMI as the fake SSM publishes it. */
+export const NEWEST_IMAGE = "ami-0newest000000000";
+/** The AMI a deployed fake stack was created with. */
+export const PINNED_IMAGE = "ami-0pinned000000000";
+
 export const OUTPUTS: Record<string, string> = {
   ConfigurationEndpointAddress: "clustercfg.hss.abc123.apne1.cache.amazonaws.com",
   ConfigurationEndpointPort: "6379",
@@ -112,6 +125,7 @@ export function emptyAccount(overrides: Partial<FakeState> = {}): FakeState {
     outputs: OUTPUTS,
     resources: RESOURCES,
     buckets: { [BUCKET]: { objects: [] } },
+    ssmParameters: { [IMAGE_PARAMETER]: NEWEST_IMAGE },
     ssm: {
       invocation: { statuses: ["InProgress", "Success"], stdout: INSTALL_OUTPUT, stderr: "" },
     },
@@ -128,7 +142,15 @@ export function deployedAccount(
     stack: {
       name: "hybrid-session-store",
       status: "CREATE_COMPLETE",
-      parameters: { ProjectName: "hybrid-session-store", TableName: "session-store" },
+      parameters: {
+        ProjectName: "hybrid-session-store",
+        TableName: "session-store",
+        InstanceType: "t3.micro",
+        CacheNodeType: "cache.t3.micro",
+        CreateDynamoDbEndpoint: "true",
+        PointInTimeRecovery: "false",
+        ImageId: PINNED_IMAGE,
+      },
       outputs: OUTPUTS,
       resources: RESOURCES,
       ...stack,
@@ -154,7 +176,18 @@ export function makeCheckout(): string {
     path.join(dir, "infra", "elasticache-valkey-stack.yaml"),
     "AWSTemplateFormatVersion: '2010-09-09'\nResources: {}\n",
   );
-  fs.writeFileSync(path.join(dir, "package.json"), '{ "name": "fixture", "private": true }\n');
+  // build:service stands in for tsc: deploy.sh must run it on the packed files and upload its output.
+  fs.writeFileSync(
+    path.join(dir, "package.json"),
+    `${JSON.stringify({
+      name: "fixture",
+      private: true,
+      scripts: {
+        "build:service":
+          "node -e \"require('fs').mkdirSync('build/scripts',{recursive:true});require('fs').writeFileSync('build/scripts/serve.js',require('fs').readFileSync('package.json'))\"",
+      },
+    })}\n`,
+  );
   fs.writeFileSync(path.join(dir, ".gitignore"), "node_modules/\n");
   fs.mkdirSync(path.join(dir, "node_modules", "left-pad"), { recursive: true });
   fs.writeFileSync(path.join(dir, "node_modules", "left-pad", "index.js"), "module.exports = 1;\n");
@@ -243,9 +276,10 @@ export function option(argv: string[], name: string): string | undefined {
   return at === -1 ? undefined : argv[at + 1];
 }
 
-/** The file names inside a .tar.gz. */
+/** The file names inside a .tar.gz, without tar's leading "./". */
 export function tarEntries(file: string): string[] {
   return execFileSync("tar", ["-tzf", file], { encoding: "utf8" })
     .split("\n")
-    .filter((line) => line !== "");
+    .map((line) => line.replace(/^\.\//, ""))
+    .filter((line) => line !== "" && line !== ".");
 }
