@@ -6,6 +6,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { Toxiproxy } from "toxiproxy-node-client";
 import { clusterNodes, respCommand } from "../probe/resp";
+import { ttlProblem } from "../probe/ttl";
 import { withDeadline } from "../probe/withDeadline";
 import { DEFAULT_REGION, type DynamoDbConfig, type NodeAddress, SESSION_TABLE } from "../store";
 import type { Environment, EnvironmentDescription, ValkeyNodeDescription } from "./Environment";
@@ -264,16 +265,9 @@ async function checkTable(target: DynamoTarget, table: string, timeoutMs: number
     const { TimeToLiveDescription: ttl } = await client.send(
       new DescribeTimeToLiveCommand({ TableName: table }),
     );
-    const attribute = SESSION_TABLE.ttlAttribute;
-    // ENABLING: a table just deployed; reads filter expired items whatever the status.
-    if (
-      ttl?.AttributeName !== attribute ||
-      !["ENABLED", "ENABLING"].includes(ttl.TimeToLiveStatus ?? "")
-    ) {
-      throw new Error(
-        `table ${table} does not expire items by ${attribute}: its TTL is ${ttl?.TimeToLiveStatus ?? "unknown"} on ${ttl?.AttributeName ?? "no attribute"}`,
-      );
-    }
+    const ttlIssue = ttlProblem(ttl, SESSION_TABLE.ttlAttribute);
+    if (ttlIssue)
+      throw new Error(`table ${table} does not expire items as the store needs: ${ttlIssue}`);
   } finally {
     client.destroy();
   }
