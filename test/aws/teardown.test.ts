@@ -9,66 +9,12 @@ import {
   option,
   removeTemporaryDirs,
   runScript,
+  TAGGED,
 } from "./harness";
 
 const VPC_ARN = "arn:aws:ec2:ap-northeast-1:123456789012:vpc/vpc-0123456789abcdef0";
 const INSTANCE_ARN = "arn:aws:ec2:ap-northeast-1:123456789012:instance/i-0123456789abcdef0";
 const VOLUME_ARN = "arn:aws:ec2:ap-northeast-1:123456789012:volume/vol-0123456789abcdef0";
-const ACCOUNT = "arn:aws:ec2:ap-northeast-1:123456789012";
-
-/** One ARN of each type the stack makes, the describe call that checks it, and the id it asks for. */
-const TAGGED: { arn: string; describe: string; id: string }[] = [
-  { arn: VPC_ARN, describe: "ec2 describe-vpcs", id: "vpc-0123456789abcdef0" },
-  { arn: `${ACCOUNT}:subnet/subnet-0a`, describe: "ec2 describe-subnets", id: "subnet-0a" },
-  {
-    arn: `${ACCOUNT}:internet-gateway/igw-0a`,
-    describe: "ec2 describe-internet-gateways",
-    id: "igw-0a",
-  },
-  { arn: `${ACCOUNT}:route-table/rtb-0a`, describe: "ec2 describe-route-tables", id: "rtb-0a" },
-  {
-    arn: `${ACCOUNT}:security-group/sg-0a`,
-    describe: "ec2 describe-security-groups",
-    id: "sg-0a",
-  },
-  {
-    arn: `${ACCOUNT}:launch-template/lt-0a`,
-    describe: "ec2 describe-launch-templates",
-    id: "lt-0a",
-  },
-  {
-    arn: `${ACCOUNT}:vpc-endpoint/vpce-0a`,
-    describe: "ec2 describe-vpc-endpoints",
-    id: "vpce-0a",
-  },
-  {
-    arn: "arn:aws:elasticache:ap-northeast-1:123456789012:replicationgroup:hss-valkey",
-    describe: "elasticache describe-replication-groups",
-    id: "hss-valkey",
-  },
-  {
-    arn: "arn:aws:elasticache:ap-northeast-1:123456789012:cluster:hss-valkey-0001-001",
-    describe: "elasticache describe-cache-clusters",
-    id: "hss-valkey-0001-001",
-  },
-  {
-    arn: "arn:aws:elasticache:ap-northeast-1:123456789012:subnetgroup:hss-subnets",
-    describe: "elasticache describe-cache-subnet-groups",
-    id: "hss-subnets",
-  },
-  {
-    arn: "arn:aws:dynamodb:ap-northeast-1:123456789012:table/session-store",
-    describe: "dynamodb describe-table",
-    id: "session-store",
-  },
-  { arn: `arn:aws:s3:::${BUCKET}`, describe: "s3api head-bucket", id: BUCKET },
-  {
-    arn: "arn:aws:cloudwatch:ap-northeast-1:123456789012:alarm:hss-session-table-throttled",
-    describe: "cloudwatch describe-alarms",
-    id: "hss-session-table-throttled",
-  },
-];
-
 describe("teardown.sh", () => {
   let checkout = "";
   before(() => {
