@@ -73,7 +73,7 @@ function makeCertificate(dir: string): { key: string; cert: string } {
   return { key: fs.readFileSync(key, "utf8"), cert: fs.readFileSync(cert, "utf8") };
 }
 
-const escape = (text: string): string =>
+const xmlEscape = (text: string): string =>
   text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 type XmlValue =
@@ -95,7 +95,7 @@ function toXml(value: XmlValue, item: string): string {
       .map(([k, v]) => `<${k}>${toXml(v, item)}</${k}>`)
       .join("");
   }
-  return escape(String(value));
+  return xmlEscape(String(value));
 }
 
 const queryResponse = (service: string, operation: string, result: XmlValue): string => {
@@ -401,7 +401,8 @@ function cloudWatch(state: FakeState, operation: string, params: URLSearchParams
 type Json = Record<string, unknown>;
 
 function ssm(state: FakeState, operation: string, body: Json): Json {
-  const s = (state.ssm ??= {});
+  state.ssm ??= {};
+  const s = state.ssm;
   switch (operation) {
     case "GetParameter": {
       const value = state.ssmParameters?.[String(body.Name)];
@@ -421,7 +422,8 @@ function ssm(state: FakeState, operation: string, body: Json): Json {
     case "SendCommand": {
       // Run Command ids are UUIDs; the CLI refuses a shorter one in get-command-invocation.
       const id = randomUUID();
-      (s.commands ??= []).push({
+      s.commands ??= [];
+      s.commands.push({
         id,
         instanceIds: body.InstanceIds as string[],
         comment: body.Comment as string | undefined,
@@ -431,10 +433,11 @@ function ssm(state: FakeState, operation: string, body: Json): Json {
     }
     case "GetCommandInvocation": {
       const command = (s.commands ?? []).find((c) => c.id === body.CommandId);
-      if (!command || !command.instanceIds.includes(String(body.InstanceId))) {
+      if (!command?.instanceIds.includes(String(body.InstanceId))) {
         throw new ApiError(400, "InvocationDoesNotExist", "");
       }
-      const invocation = (s.invocation ??= { statuses: ["Success"], stdout: "", stderr: "" });
+      s.invocation ??= { statuses: ["Success"], stdout: "", stderr: "" };
+      const invocation = s.invocation;
       const status = invocation.statuses[0];
       // Each read moves the command on, as time does; the scripts read status, then output.
       if (invocation.statuses.length > 1) invocation.statuses.shift();
@@ -521,7 +524,7 @@ function s3(
       Bytes: String(body.length),
     });
     if (!bucket.objects.includes(key)) bucket.objects.push(key);
-    if (metadata !== "") (bucket.metadata ??= {})[key] = metadata;
+    if (metadata !== "") bucket.metadata = { ...bucket.metadata, [key]: metadata };
     return { status: 200, headers: { ETag: `"${createHash("md5").update(body).digest("hex")}"` } };
   }
   if (req.method === "GET" && q.get("list-type") === "2") {
@@ -529,7 +532,7 @@ function s3(
     const contents = bucket.objects
       .map(
         (k) =>
-          `<Contents><Key>${escape(k)}</Key><LastModified>${TIME}</LastModified><ETag>"0"</ETag><Size>1</Size><StorageClass>STANDARD</StorageClass></Contents>`,
+          `<Contents><Key>${xmlEscape(k)}</Key><LastModified>${TIME}</LastModified><ETag>"0"</ETag><Size>1</Size><StorageClass>STANDARD</StorageClass></Contents>`,
       )
       .join("");
     return xml(
@@ -543,7 +546,7 @@ function s3(
       ? (bucket.versions ?? [])
       : bucket.objects.map((Key) => ({ Key, VersionId: "null" }));
     const entry = (tag: string, v: { Key: string; VersionId: string }) =>
-      `<${tag}><Key>${escape(v.Key)}</Key><VersionId>${v.VersionId}</VersionId><IsLatest>true</IsLatest><LastModified>${TIME}</LastModified>${tag === "Version" ? '<ETag>"0"</ETag><Size>1</Size><StorageClass>STANDARD</StorageClass>' : ""}</${tag}>`;
+      `<${tag}><Key>${xmlEscape(v.Key)}</Key><VersionId>${v.VersionId}</VersionId><IsLatest>true</IsLatest><LastModified>${TIME}</LastModified>${tag === "Version" ? '<ETag>"0"</ETag><Size>1</Size><StorageClass>STANDARD</StorageClass>' : ""}</${tag}>`;
     return xml(
       "ListVersionsResult",
       `<Name>${bucketName}</Name><Prefix></Prefix><KeyMarker></KeyMarker><VersionIdMarker></VersionIdMarker><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>${versions.map((v) => entry("Version", v)).join("")}${(bucket.deleteMarkers ?? []).map((v) => entry("DeleteMarker", v)).join("")}`,
@@ -555,7 +558,10 @@ function s3(
     if (versionId === null) {
       // In a versioned bucket a plain delete adds a delete marker and keeps the version.
       if (bucket.versioned && bucket.objects.includes(key)) {
-        (bucket.deleteMarkers ??= []).push({ Key: key, VersionId: `dm-${key}` });
+        bucket.deleteMarkers = [
+          ...(bucket.deleteMarkers ?? []),
+          { Key: key, VersionId: `dm-${key}` },
+        ];
       }
       bucket.objects = bucket.objects.filter((k) => k !== key);
     } else {
@@ -572,14 +578,18 @@ function s3(
     record("DeleteObjects", { Bucket: bucketName, Keys: keys.join(",") });
     if (bucket.versioned) {
       for (const k of keys) {
-        if (bucket.objects.includes(k))
-          (bucket.deleteMarkers ??= []).push({ Key: k, VersionId: `dm-${k}` });
+        if (bucket.objects.includes(k)) {
+          bucket.deleteMarkers = [
+            ...(bucket.deleteMarkers ?? []),
+            { Key: k, VersionId: `dm-${k}` },
+          ];
+        }
       }
     }
     bucket.objects = bucket.objects.filter((k) => !keys.includes(k));
     return xml(
       "DeleteResult",
-      keys.map((k) => `<Deleted><Key>${escape(k)}</Key></Deleted>`).join(""),
+      keys.map((k) => `<Deleted><Key>${xmlEscape(k)}</Key></Deleted>`).join(""),
     );
   }
   record(`${req.method} ${url.search}`, { Bucket: bucketName, Key: key });
@@ -681,8 +691,8 @@ async function answer(
     if (!(error instanceof ApiError)) throw error;
     const xml =
       service === "ec2"
-        ? `<Response><Errors><Error><Code>${error.code}</Code><Message>${escape(error.message)}</Message></Error></Errors><RequestID>1</RequestID></Response>`
-        : `<ErrorResponse><Error><Type>Sender</Type><Code>${error.code}</Code><Message>${escape(error.message)}</Message></Error><RequestId>1</RequestId></ErrorResponse>`;
+        ? `<Response><Errors><Error><Code>${error.code}</Code><Message>${xmlEscape(error.message)}</Message></Error></Errors><RequestID>1</RequestID></Response>`
+        : `<ErrorResponse><Error><Type>Sender</Type><Code>${error.code}</Code><Message>${xmlEscape(error.message)}</Message></Error><RequestId>1</RequestId></ErrorResponse>`;
     res.writeHead(error.status, { "content-type": "text/xml" });
     res.end(xml);
   }
