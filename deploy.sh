@@ -366,7 +366,7 @@ upload_suite "$results_bucket"
 instance_id=$(stack_output InstanceId)
 install_session_service "$results_bucket" "$instance_id"
 echo
-echo "The session service listens on 127.0.0.1:8000 on the instance; reach it from here with"
+echo "The session service listens on 127.0.0.1:8000 on the instance; reach it from here (with the AWS CLI's Session Manager plugin) with"
 echo "  aws ssm start-session --region $REGION --target $instance_id --document-name AWS-StartPortForwardingSession --parameters portNumber=8000,localPortNumber=8000"
 echo "Run the scenarios on the stack's instance: npm run features:aws"
 echo "Everything costs money until you remove it: ./teardown.sh (region $REGION, stack $STACK_NAME)"
