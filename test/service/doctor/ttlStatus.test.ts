@@ -2,29 +2,11 @@
  * The doctor's TTL check against a DynamoDB control plane that answers as a stack just deployed:
  * no local environment needed, so this file never attaches to or starts one.
  */
-import { spawn } from "node:child_process";
 import { createServer } from "node:http";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
-import { closedPort, ROOT } from "../localEnv";
-
-/** Runs `npm run doctor`'s script with these variables; resolves with its output. */
-function doctor(env: NodeJS.ProcessEnv): Promise<string> {
-  const child = spawn(process.execPath, ["-r", "ts-node/register", join("scripts", "doctor.ts")], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout.on("data", (c: Buffer) => {
-    out += c.toString();
-  });
-  child.stderr.on("data", (c: Buffer) => {
-    out += c.toString();
-  });
-  return new Promise((resolve) => child.once("exit", () => resolve(out)));
-}
+import { closedPort } from "../localEnv";
+import { runDoctor } from "./runDoctor";
 
 describe("npm run doctor on a stack just deployed", () => {
   // DynamoDB's control plane as a new stack answers it: the table ACTIVE, its TTL still ENABLING.
@@ -47,7 +29,7 @@ describe("npm run doctor on a stack just deployed", () => {
   after(() => new Promise<void>((done) => dynamodb.close(() => done())));
 
   const ttlLine = async () => {
-    const out = await doctor({
+    const { out } = await runDoctor({
       HSS_VALKEY_ENDPOINT: `127.0.0.1:${await closedPort()}`,
       HSS_DYNAMODB_ENDPOINT: endpoint,
       HSS_TABLE: "session-store",
