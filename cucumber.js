@@ -73,3 +73,9 @@ module.exports = {
     },
   },
 };
+// The aws profile on the steps compiled by `npm run build:service` (build/), as the instance runs it.
+module.exports["aws-build"] = {
+  ...module.exports.aws,
+  requireModule: [],
+  require: common.require.map((file) => `build/${file.replace(/\.ts$/, ".js")}`),
+};

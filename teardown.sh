@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Removes everything deploy.sh made: empties the stack's S3 buckets (objects, versions and delete
-# markers), deletes the stack, then fails if anything tagged Project=<project> still exists.
+# markers), deletes the stack, then fails if anything tagged Project=<project> still exists (each
+# ARN the tagging API lists is checked with its own describe call). One thing outlives the stack by
+# design, and only when the stack was deployed with POINT_IN_TIME_RECOVERY=true: DynamoDB's system
+# backup of the deleted table, kept for 35 days; this script says so.
 # Environment: AWS_REGION / AWS_DEFAULT_REGION (default ap-northeast-1), STACK_NAME (default
 # hybrid-session-store), PROJECT_NAME (used when the stack does not say), STACK_WAIT_TIMEOUT_SECONDS
 # (default 2700), LEFTOVER_TIMEOUT_SECONDS (default 600), POLL_INTERVAL_SECONDS (default 30).
@@ -28,9 +31,8 @@ LEFTOVER_TIMEOUT_SECONDS="${LEFTOVER_TIMEOUT_SECONDS:-600}"
 # The ProjectName the stack was made with, which is what its resources are tagged with.
 project_name() {
   local value
-  value=$(aws cloudformation describe-stacks --region "$REGION" --stack-name "$STACK_NAME" --output text \
-    --query "Stacks[0].Parameters[?ParameterKey=='ProjectName'].ParameterValue | [0]")
-  if [[ -z "$value" || "$value" == None ]]; then value="$PROJECT_NAME"; fi
+  value=$(stack_parameter ProjectName)
+  if [[ -z "$value" || "$value" == None ]]; then value="${PROJECT_NAME:-$DEFAULT_PROJECT_NAME}"; fi
   echo "$value"
 }
 
@@ -68,24 +70,67 @@ empty_bucket() {
   delete_versions "$bucket" DeleteMarkers
 }
 
-# The tagging API keeps listing terminated instances and deleted volumes for up to an hour; ask EC2.
+# Runs one describe call: succeeds when it finds the resource and fails when AWS answers that it is
+# gone (an error matching $1). Any other failure counts as found: nothing is called gone on a guess.
+# Usage: found GONE_ERRORS COMMAND...  (COMMAND's output is in $WORK/describe.out)
+found() {
+  local gone=$1
+  shift
+  if "$@" >"$WORK/describe.out" 2>"$WORK/describe.err"; then return 0; fi
+  ! grep -q -E "$gone" "$WORK/describe.err"
+}
+
+# The tagging API keeps listing deleted resources for a while (up to an hour for instances and
+# volumes): each ARN is checked with its own service's describe call before it counts as left over.
+# A type this does not know counts as left over.
 still_exists() {
-  local arn=$1 id=${1##*/} state
+  local arn=$1 id=${1##*/} name=${1##*:} r=(--region "$REGION") state
   case "$arn" in
     arn:aws*:ec2:*:instance/*)
-      if state=$(aws ec2 describe-instances --region "$REGION" --instance-ids "$id" --output text \
-        --query 'Reservations[].Instances[].State.Name' 2>"$WORK/ec2.err"); then
-        [[ -n "$state" && "$state" != terminated && "$state" != None ]]
-      elif grep -q 'InvalidInstanceID.NotFound' "$WORK/ec2.err"; then
-        return 1
-      fi
+      found 'InvalidInstanceID\.NotFound' aws ec2 describe-instances "${r[@]}" --instance-ids "$id" \
+        --output text --query 'Reservations[].Instances[].State.Name' || return 1
+      state=$(cat "$WORK/describe.out")
+      [[ -n "$state" && "$state" != terminated && "$state" != None ]]
       ;;
     arn:aws*:ec2:*:volume/*)
-      if aws ec2 describe-volumes --region "$REGION" --volume-ids "$id" >/dev/null 2>"$WORK/ec2.err"; then
-        return 0
-      elif grep -q 'InvalidVolume.NotFound' "$WORK/ec2.err"; then
-        return 1
-      fi
+      found 'InvalidVolume\.NotFound' aws ec2 describe-volumes "${r[@]}" --volume-ids "$id" ;;
+    arn:aws*:ec2:*:vpc/*)
+      found 'InvalidVpcID\.NotFound' aws ec2 describe-vpcs "${r[@]}" --vpc-ids "$id" ;;
+    arn:aws*:ec2:*:subnet/*)
+      found 'InvalidSubnetID\.NotFound' aws ec2 describe-subnets "${r[@]}" --subnet-ids "$id" ;;
+    arn:aws*:ec2:*:internet-gateway/*)
+      found 'InvalidInternetGatewayID\.NotFound' aws ec2 describe-internet-gateways "${r[@]}" \
+        --internet-gateway-ids "$id" ;;
+    arn:aws*:ec2:*:route-table/*)
+      found 'InvalidRouteTableID\.NotFound' aws ec2 describe-route-tables "${r[@]}" --route-table-ids "$id" ;;
+    arn:aws*:ec2:*:security-group/*)
+      found 'InvalidGroup\.NotFound' aws ec2 describe-security-groups "${r[@]}" --group-ids "$id" ;;
+    arn:aws*:ec2:*:launch-template/*)
+      found 'InvalidLaunchTemplateId\.(NotFound|Malformed)' aws ec2 describe-launch-templates "${r[@]}" \
+        --launch-template-ids "$id" ;;
+    arn:aws*:ec2:*:vpc-endpoint/*)
+      found 'InvalidVpcEndpointId\.NotFound' aws ec2 describe-vpc-endpoints "${r[@]}" \
+        --vpc-endpoint-ids "$id" --output text --query 'VpcEndpoints[].State' || return 1
+      state=$(tr '[:upper:]' '[:lower:]' <"$WORK/describe.out")
+      [[ -n "$state" && "$state" != deleted && "$state" != none ]]
+      ;;
+    arn:aws*:elasticache:*:replicationgroup:*)
+      found 'ReplicationGroupNotFoundFault' aws elasticache describe-replication-groups "${r[@]}" \
+        --replication-group-id "$name" ;;
+    arn:aws*:elasticache:*:cluster:*)
+      found 'CacheClusterNotFound' aws elasticache describe-cache-clusters "${r[@]}" --cache-cluster-id "$name" ;;
+    arn:aws*:elasticache:*:subnetgroup:*)
+      found 'CacheSubnetGroupNotFoundFault' aws elasticache describe-cache-subnet-groups "${r[@]}" \
+        --cache-subnet-group-name "$name" ;;
+    arn:aws*:dynamodb:*:table/*)
+      found 'ResourceNotFoundException' aws dynamodb describe-table "${r[@]}" --table-name "$id" ;;
+    arn:aws*:s3:::*)
+      found '\(404\)|Not Found|NoSuchBucket' aws s3api head-bucket "${r[@]}" --bucket "${arn#arn:*:s3:::}" ;;
+    arn:aws*:cloudwatch:*:alarm:*)
+      # describe-alarms answers an empty list for a name that does not exist.
+      aws cloudwatch describe-alarms "${r[@]}" --alarm-names "${arn#*:alarm:}" --output text \
+        --query 'MetricAlarms[].AlarmName' >"$WORK/describe.out" 2>"$WORK/describe.err" || return 0
+      [[ -s "$WORK/describe.out" ]]
       ;;
     *) return 0 ;;
   esac
@@ -126,7 +171,7 @@ check_nothing_left() {
 }
 
 teardown() {
-  local status project bucket
+  local status project bucket backups
   status=$(stack_status)
   if [[ "$status" == ABSENT ]]; then
     echo "Stack $STACK_NAME does not exist in $REGION: nothing to tear down."
@@ -143,6 +188,7 @@ teardown() {
     echo "Stack $STACK_NAME is gone."
   else
     project=$(project_name)
+    backups=$(stack_parameter PointInTimeRecovery)
     stack_buckets >"$WORK/buckets"
     while read -r bucket <&4; do empty_bucket "$bucket"; done 4<"$WORK/buckets"
     echo "Deleting stack $STACK_NAME (ElastiCache takes 10-25 minutes)..."
@@ -153,8 +199,12 @@ teardown() {
       fail "deleting stack $STACK_NAME ended in $status; remove what blocks it (see above) and run ./teardown.sh again."
     fi
     echo "Stack $STACK_NAME deleted."
+    if [[ "$backups" == true ]]; then
+      echo "The session table had point-in-time recovery on: DynamoDB keeps a system backup of it for 35 days."
+      echo "  See it with: aws dynamodb list-backups --region $REGION --backup-type SYSTEM"
+    fi
   fi
-  check_nothing_left "${project:-$PROJECT_NAME}"
+  check_nothing_left "${project:-${PROJECT_NAME:-$DEFAULT_PROJECT_NAME}}"
 }
 
 check_region_and_credentials

@@ -58,6 +58,21 @@ export class SuiteNotUploadedError extends AwsSetupError {
   }
 }
 
+/** The uploaded suite is not this checkout's revision: the instance would run other code. */
+export class SuiteRevisionMismatchError extends AwsSetupError {
+  readonly code = "SUITE_REVISION_MISMATCH";
+  constructor(
+    readonly uploaded: string | undefined,
+    readonly local: string,
+  ) {
+    super(
+      uploaded === undefined
+        ? `the uploaded suite does not say which revision it is, and this checkout is ${local}; run ./deploy.sh to upload this one`
+        : `the uploaded suite is ${uploaded}, but this checkout is ${local}; run ./deploy.sh to upload this one (or check out ${uploaded})`,
+    );
+  }
+}
+
 /** The remote command did not run the suite to its end, so there is no suite exit code. */
 export abstract class RemoteRunError extends AwsRunError {}
 
@@ -89,7 +104,7 @@ export class RemoteCommandTimeoutError extends RemoteRunError {
   }
 }
 
-/** The command finished without printing the suite's exit code: it failed before or after the suite. */
+/** The command finished without uploading the suite's exit code: it failed before or after the suite. */
 export class RemoteCommandNotRunError extends RemoteRunError {
   readonly code = "REMOTE_COMMAND_NOT_RUN";
   constructor(

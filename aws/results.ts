@@ -21,14 +21,45 @@ const isMissing = (error: unknown): boolean =>
   error instanceof NotFound ||
   (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404);
 
-/** Throws SuiteNotUploadedError unless deploy.sh has put the suite where the instance will look. */
-export async function checkSuiteUploaded(s3: S3Client, bucket: string, key: string): Promise<void> {
+/**
+ * The revision deploy.sh recorded on the suite it uploaded (its `revision` metadata: a commit, or
+ * "uncommitted"), undefined when the upload does not say. Throws SuiteNotUploadedError unless the
+ * suite is where the instance will look.
+ */
+export async function uploadedRevision(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+): Promise<string | undefined> {
   try {
-    await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return head.Metadata?.revision || undefined;
   } catch (error) {
     if (isMissing(error)) throw new SuiteNotUploadedError(bucket, key);
     throw error;
   }
+}
+
+/**
+ * The suite's exit code as the remote script uploaded it once the suite ended, or undefined when
+ * there is none: the script stopped before the suite ended, or before it could upload.
+ */
+export async function readSuiteExit(
+  s3: S3Client,
+  location: { bucket: string; key: string },
+): Promise<number | undefined> {
+  let text: string;
+  try {
+    const object = await s3.send(
+      new GetObjectCommand({ Bucket: location.bucket, Key: location.key }),
+    );
+    text = (await object.Body?.transformToString()) ?? "";
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw error;
+  }
+  const code = /^(\d{1,3})\s*$/.exec(text)?.[1];
+  return code === undefined ? undefined : Number(code);
 }
 
 /**

@@ -2,16 +2,15 @@ import type { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { SSMClient } from "@aws-sdk/client-ssm";
 import type { FeaturesOnAwsConfig } from "./config";
-import { isAwsSetupError, isRemoteRunError, RemoteCommandNotRunError } from "./errors";
-import { type Clock, type RemoteCommandResult, runRemoteCommand } from "./RemoteCommand";
 import {
-  buildRemoteScript,
-  parseSuiteExit,
-  resultsKey,
-  SUITE_KEY,
-  suiteLogKey,
-} from "./remoteScript";
-import { checkSuiteUploaded, downloadResults } from "./results";
+  isAwsSetupError,
+  isRemoteRunError,
+  RemoteCommandNotRunError,
+  SuiteRevisionMismatchError,
+} from "./errors";
+import { type Clock, type RemoteCommandResult, runRemoteCommand } from "./RemoteCommand";
+import { buildRemoteScript, exitCodeKey, resultsKey, SUITE_KEY, suiteLogKey } from "./remoteScript";
+import { downloadResults, readSuiteExit, uploadedRevision } from "./results";
 import { readStackOutputs } from "./StackOutputs";
 
 /** Exit code when the run could not start: stack, outputs or suite missing. */
@@ -26,6 +25,8 @@ export interface FeaturesOnAwsDeps {
   clock: Clock;
   /** A new run id, e.g. makeRunId(new Date(), randomHex). */
   newRunId: () => string;
+  /** This checkout's commit and whether files differ from it; undefined when git cannot say. */
+  checkout: { revision: string; dirty: boolean } | undefined;
   log: (line: string) => void;
   logError: (line: string) => void;
 }
@@ -41,7 +42,17 @@ export async function runFeaturesOnAws(
   const { log, logError } = deps;
   try {
     const outputs = await readStackOutputs(deps.cfn, config.stackName, config.region);
-    await checkSuiteUploaded(deps.s3, outputs.resultsBucket, SUITE_KEY);
+    const uploaded = await uploadedRevision(deps.s3, outputs.resultsBucket, SUITE_KEY);
+    log(`The uploaded suite is ${uploaded ?? "of an unrecorded revision"}.`);
+    if (deps.checkout === undefined) {
+      log("git cannot tell this checkout's revision; running the uploaded suite as it is.");
+    } else if (uploaded !== deps.checkout.revision) {
+      throw new SuiteRevisionMismatchError(uploaded, deps.checkout.revision);
+    } else if (deps.checkout.dirty) {
+      log(
+        "Note: this checkout has uncommitted changes; the instance runs the commit without them.",
+      );
+    }
     const runId = deps.newRunId();
     log(
       `Running the suite on ${outputs.instanceId} (stack ${config.stackName}, ${config.region}), run ${runId}.`,
@@ -67,7 +78,10 @@ export async function runFeaturesOnAws(
     );
     if (result.stdout.trim() !== "") log(result.stdout.trimEnd());
 
-    const suiteExit = parseSuiteExit(result.stdout);
+    const suiteExit = await readSuiteExit(deps.s3, {
+      bucket: outputs.resultsBucket,
+      key: exitCodeKey(runId),
+    });
     if (suiteExit === undefined) throw notRun(result);
 
     await downloadResults(
@@ -104,7 +118,7 @@ function notRun(result: RemoteCommandResult): RemoteCommandNotRunError {
         : "it ran longer than HSS_REMOTE_TIMEOUT_SECONDS allows"
       : result.status === "Cancelled"
         ? "it was cancelled"
-        : `the script exited ${result.responseCode} before printing the suite's exit code${stderr ? `; its stderr ends:\n${stderr}` : ""}`;
+        : `the script exited ${result.responseCode} before it uploaded the suite's exit code${stderr ? `; its stderr ends:\n${stderr}` : ""}`;
   return new RemoteCommandNotRunError(
     result.commandId,
     result.status,

@@ -5,7 +5,13 @@
 
 REGION="${AWS_REGION:-${AWS_DEFAULT_REGION:-ap-northeast-1}}"
 STACK_NAME="${STACK_NAME:-hybrid-session-store}"
-PROJECT_NAME="${PROJECT_NAME:-hybrid-session-store}"
+# The template's ProjectName default; PROJECT_NAME stays empty unless given, so that an update keeps
+# the stack's own value.
+# shellcheck disable=SC2034 # read by deploy.sh and teardown.sh
+DEFAULT_PROJECT_NAME=hybrid-session-store
+PROJECT_NAME="${PROJECT_NAME:-}"
+# The CLI would page long output through less and wait for a key.
+export AWS_PAGER=""
 # Creating or deleting a six-node ElastiCache cluster takes 10-25 minutes; 45 leaves room.
 STACK_WAIT_TIMEOUT_SECONDS="${STACK_WAIT_TIMEOUT_SECONDS:-2700}"
 POLL_INTERVAL_SECONDS="${POLL_INTERVAL_SECONDS:-30}"
@@ -16,6 +22,11 @@ trap 'rm -rf "$WORK"' EXIT
 check_region_and_credentials() {
   if ! [[ "$REGION" =~ ^[a-z]{2}(-[a-z]+)+-[0-9]+$ ]]; then
     fail "region '$REGION' is not an AWS region name (set AWS_REGION, e.g. ap-northeast-1)."
+  fi
+  # The results bucket is named <stack>-<12-digit account>-results, and a bucket name has at most
+  # 63 characters, all lowercase.
+  if ! [[ "$STACK_NAME" =~ ^[a-z][a-z0-9-]{0,41}$ ]] || [[ "$STACK_NAME" == xn--* ]]; then
+    fail "STACK_NAME '$STACK_NAME' must be 1 to 42 lowercase letters, digits and hyphens, starting with a letter (it becomes part of the results bucket's name)."
   fi
   if ! aws sts get-caller-identity --region "$REGION" --query Account --output text \
     >"$WORK/account" 2>"$WORK/sts.err"; then
@@ -55,6 +66,12 @@ wait_for_stack() {
     sleep "$POLL_INTERVAL_SECONDS"
   done
   echo "$status"
+}
+
+# Prints one parameter's value as the stack has it (None when it has no such parameter).
+stack_parameter() {
+  aws cloudformation describe-stacks --region "$REGION" --stack-name "$STACK_NAME" --output text \
+    --query "Stacks[0].Parameters[?ParameterKey=='$1'].ParameterValue | [0]"
 }
 
 show_failure_events() {

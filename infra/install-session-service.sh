@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs or updates the session service (npm run serve) on the stack's instance, from the suite
-# archive deploy.sh uploaded, and proves it: the unit the template defines is restarted on the new
-# release, /health must answer 200, then `npm run doctor` checks every store the service uses.
+# Installs or updates the session service (scripts/serve.ts, compiled into build/ by deploy.sh) on
+# the stack's instance, from the suite archive deploy.sh uploaded, and proves it: the unit the
+# template defines is restarted on the new release, /health must answer 200, then the doctor
+# (build/scripts/doctor.js) checks every store the service uses.
 # deploy.sh runs it as root over SSM:  install-session-service.sh SUITE_ARCHIVE
 #
 # Each release lives in $SERVICE_ROOT/releases/<archive digest>; $SERVICE_ROOT/current points at the
@@ -9,13 +10,15 @@
 # script fails; old releases are removed only once the new one is healthy.
 #
 # Environment: SERVICE_ROOT (default /opt/session-service), SERVICE_ENV_FILE (default
-# /etc/session-service.env, written by the template), HEALTH_TIMEOUT_SECONDS (default 120).
+# /etc/session-service.env, written by the template), HEALTH_TIMEOUT_SECONDS (default 120),
+# FIRST_BOOT_LOG (default /var/log/cloud-init-output.log).
 set -euo pipefail
 
 UNIT=session-service.service
 SERVICE_ROOT="${SERVICE_ROOT:-/opt/session-service}"
 SERVICE_ENV_FILE="${SERVICE_ENV_FILE:-/etc/session-service.env}"
 HEALTH_TIMEOUT_SECONDS="${HEALTH_TIMEOUT_SECONDS:-120}"
+FIRST_BOOT_LOG="${FIRST_BOOT_LOG:-/var/log/cloud-init-output.log}"
 # Amazon Linux 2023 may have Node.js only as /usr/local/bin/node (linked by the template).
 PATH="/usr/local/bin:$PATH"
 
@@ -34,14 +37,16 @@ if command -v cloud-init >/dev/null 2>&1; then
   boot=0
   cloud-init status --wait >/dev/null || boot=$?
   if ((boot == 1)); then
-    fail "the instance's first boot (UserData) failed; see /var/log/cloud-init-output.log"
+    echo "The end of $FIRST_BOOT_LOG:" >&2
+    tail -n 30 "$FIRST_BOOT_LOG" >&2 || true
+    fail "the instance's first boot (UserData) failed; its log ends above ($FIRST_BOOT_LOG)"
   fi
 fi
 if ! systemctl cat "$UNIT" >/dev/null 2>&1; then
   fail "$UNIT is not defined on this instance: it was created from a template without it. Replace the stack: ./teardown.sh && ./deploy.sh"
 fi
 [[ -r "$SERVICE_ENV_FILE" ]] || fail "$SERVICE_ENV_FILE is missing; the template writes it at first boot."
-command -v npm >/dev/null 2>&1 || fail "npm is not installed; the template installs nodejs20-npm at first boot."
+command -v npm >/dev/null 2>&1 || fail "npm is not installed; the template installs nodejs22-npm at first boot."
 # The service's settings (PORT, HSS_*), for the health check and the doctor below.
 set -a
 # shellcheck source=/dev/null
@@ -57,8 +62,9 @@ else
   rm -rf "$release"
   mkdir -p "$release"
   tar -xzf "$archive" -C "$release"
-  # The service runs through ts-node with fastify: dev dependencies of the npm package, which ships
-  # only the library's own runtime dependencies.
+  [[ -f "$release/build/scripts/serve.js" ]] ||
+    fail "the archive has no build/scripts/serve.js; deploy.sh compiles the service (npm run build:service) before it uploads."
+  # The compiled service needs fastify, a dev dependency: the npm package ships only the library.
   if ! (cd "$release" && npm ci --include=dev --no-audit --no-fund) >"$release.npm-ci.log" 2>&1; then
     tail -n 30 "$release.npm-ci.log" >&2
     fail "npm ci failed in $release (log: $release.npm-ci.log)"
@@ -106,4 +112,4 @@ for old in "$SERVICE_ROOT"/releases/*; do
   if [[ "$old" != "$release" ]]; then rm -rf "$old"; fi
 done
 
-(cd "$release" && npm run --silent doctor) || fail "npm run doctor found a problem (above); the service runs, but a store it needs is not as expected."
+(cd "$release" && node build/scripts/doctor.js) || fail "the doctor found a problem (above); the service runs, but a store it needs is not as expected."

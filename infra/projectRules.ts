@@ -241,6 +241,9 @@ const SCOPED_SERVICES: Readonly<Record<string, string>> = {
   s3: "AWS::S3::Bucket",
 };
 
+/** Actions IAM defines on no resource type, so "*" is their only Resource; lowercase. */
+const ACCOUNT_LEVEL_ACTIONS: ReadonlySet<string> = new Set(["dynamodb:liststreams"]);
+
 function checkPolicies(template: Template, report: Report): void {
   for (const [name, resource] of Object.entries(template.resources)) {
     if (!isObject(resource)) continue;
@@ -311,7 +314,9 @@ function checkStatement(
     } else if (service in SCOPED_SERVICES && verb.includes("*")) {
       report(`${path}.Action`, `${action} is a wildcard; name the ${service} actions needed`);
     }
-    if (service in SCOPED_SERVICES) services.add(service);
+    if (service in SCOPED_SERVICES && !ACCOUNT_LEVEL_ACTIONS.has(action.toLowerCase())) {
+      services.add(service);
+    }
   }
   if (services.size === 0) return;
   const allowedTypes = [...services].map((service) => SCOPED_SERVICES[service]);
@@ -389,6 +394,16 @@ function checkSessionTables(template: Template, report: Report): void {
       report(
         `${path}.TimeToLiveSpecification`,
         `TTL must be enabled on ${SESSION_TABLE.ttlAttribute} (store/TableSchema.ts), got ${JSON.stringify(properties.TimeToLiveSpecification ?? null)}`,
+      );
+    }
+    const stream = isObject(properties.StreamSpecification)
+      ? properties.StreamSpecification.StreamViewType
+      : undefined;
+    const expectedStream = expected.StreamSpecification?.StreamViewType;
+    if (stream !== expectedStream) {
+      report(
+        `${path}.StreamSpecification`,
+        `the table's stream must be ${expectedStream ?? "off"} (store/TableSchema.ts), got ${JSON.stringify(properties.StreamSpecification ?? null)}`,
       );
     }
     if (properties.BillingMode !== SESSION_TABLE.billingMode) {

@@ -8,6 +8,7 @@ import { Toxiproxy } from "toxiproxy-node-client";
 import { messageOf } from "../common/messageOf";
 import { withDeadline } from "../common/withDeadline";
 import { clusterNodes, respCommand } from "../probe/resp";
+import { ttlProblem } from "../probe/ttl";
 import {
   DEFAULT_REGION,
   type DynamoDbConfig,
@@ -260,16 +261,9 @@ async function checkTable(target: DynamoTarget, table: string, timeoutMs: number
     const { TimeToLiveDescription: ttl } = await client.send(
       new DescribeTimeToLiveCommand({ TableName: table }),
     );
-    const attribute = SESSION_TABLE.ttlAttribute;
-    // ENABLING: a table just deployed; reads filter expired items whatever the status.
-    if (
-      ttl?.AttributeName !== attribute ||
-      !["ENABLED", "ENABLING"].includes(ttl.TimeToLiveStatus ?? "")
-    ) {
-      throw new Error(
-        `table ${table} does not expire items by ${attribute}: its TTL is ${ttl?.TimeToLiveStatus ?? "unknown"} on ${ttl?.AttributeName ?? "no attribute"}`,
-      );
-    }
+    const ttlIssue = ttlProblem(ttl, SESSION_TABLE.ttlAttribute);
+    if (ttlIssue)
+      throw new Error(`table ${table} does not expire items as the store needs: ${ttlIssue}`);
   } finally {
     client.destroy();
   }

@@ -13,7 +13,7 @@
  *   HSS_PROXY_PORT_BASE    node n's proxy listens on base + n; default 27000
  */
 import "./entry";
-import { resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import { AwsEnvironment, type AwsEnvironmentOptions } from "../lab/AwsEnvironment";
 import { runSuite } from "../lab/cucumberRun";
 import { LOCAL_CREDENTIALS } from "../lab/DynamoDbLocal";
@@ -57,12 +57,15 @@ export function awsOptionsFromEnv(env: NodeJS.ProcessEnv): AwsEnvironmentOptions
   };
 }
 
-const root = resolve(__dirname, "..");
+// Compiled (build/scripts/features-instance.js) it runs the compiled steps; the features stay at the root.
+const compiled = basename(resolve(__dirname, "..")) === "build";
+const root = resolve(__dirname, compiled ? "../.." : "..");
 const envFile = resolve(root, AWS_ENV_FILE);
 const log = (line: string) => console.log(`features: ${line}`);
 
 if (require.main === module) {
-  void runSuite(root, [["--profile", "aws", ...process.argv.slice(2)]], log, async () => {
+  const profile = compiled ? "aws-build" : "aws";
+  void runSuite(root, [["--profile", profile, ...process.argv.slice(2)]], log, async () => {
     const env = await AwsEnvironment.attach(awsOptionsFromEnv(process.env));
     const { valkey, dynamodb, toxiproxy } = env.description;
     log(

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes this machine ready for the local environment and the tests, installing only what is missing:
 #   valkey-server + valkey-cli 8 (Debian bookworm-backports), a Java runtime (for DynamoDB Local),
-#   shellcheck (the deploy scripts' tests), and DynamoDB Local itself, unpacked into .cache/.
+#   the AWS CLI v2 and shellcheck (the deploy scripts' tests run both), and DynamoDB Local itself,
+#   unpacked into .cache/.
 # Installing system packages needs root; without it, this prints the exact commands to run instead.
 set -euo pipefail
 
@@ -22,6 +23,14 @@ valkey_ok() {
 }
 java_ok() { command -v java >/dev/null && java -version >/dev/null 2>&1; }
 shellcheck_ok() { command -v shellcheck >/dev/null; }
+# Version 2 only: test/aws runs deploy.sh and teardown.sh under it (a pyenv shim may answer v1).
+aws_cli_ok() {
+  local cli
+  for cli in "${HSS_AWS_CLI:-}" /usr/bin/aws aws; do
+    [[ -n "$cli" ]] && "$cli" --version 2>/dev/null | grep -q '^aws-cli/2\.' && return 0
+  done
+  return 1
+}
 
 # The mirror the machine already uses for bookworm, so backports come from the same place.
 debian_mirror() {
@@ -50,6 +59,7 @@ install_system_packages() {
           valkey) backports_commands ;;
           java) echo "  apt-get install -y default-jre-headless" ;;
           shellcheck) echo "  apt-get install -y shellcheck" ;;
+          awscli) echo "  apt-get install -y awscli" ;;
         esac
       done
     } >&2
@@ -67,6 +77,7 @@ install_system_packages() {
         fi ;;
       java) packages+=(default-jre-headless) ;;
       shellcheck) packages+=(shellcheck) ;;
+      awscli) packages+=(awscli) ;;
     esac
   done
   say "installing ${missing[*]} (apt-get)"
@@ -99,7 +110,9 @@ missing=()
 valkey_ok || missing+=(valkey)
 java_ok || missing+=(java)
 shellcheck_ok || missing+=(shellcheck)
+aws_cli_ok || missing+=(awscli)
 if ((${#missing[@]})); then install_system_packages "${missing[@]}"; fi
+aws_cli_ok || fail "the AWS CLI v2 is still missing after installing it (Debian's awscli package is v2)."
 valkey_ok || fail "valkey-server 8 is still missing after installing it; see the commands above."
 java_ok || fail "java is still missing after installing it."
 [[ -f "$DDB_DIR/DynamoDBLocal.jar" && -s "$DDB_DIR/VERSION" ]] || install_dynamodb_local

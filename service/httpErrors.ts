@@ -1,9 +1,9 @@
 import { errorCodes } from "fastify";
 import {
   isInvalidInput,
+  isOutcomeUnknown,
   isSessionNotFound,
   isSessionStoreError,
-  isOutcomeUnknown,
   isStoreUnavailable,
   StoreClosedError,
 } from "../store";

@@ -10,6 +10,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { withDeadline } from "../../common/withDeadline";
 import { clusterNodes, respCommand } from "../../probe/resp";
+import { describeTtl, ttlProblem } from "../../probe/ttl";
 import { type NodeAddress, SESSION_TABLE } from "../../store";
 import { resolveConfig } from "../../store/config";
 import type { StoreTarget } from "../config";
@@ -236,12 +237,9 @@ function dynamoChecks(target: StoreTarget, timeoutMs: number): Promise<CheckResu
         new DescribeTimeToLiveCommand({ TableName: table }),
         { abortSignal: AbortSignal.timeout(timeoutMs) },
       );
-      if (d?.TimeToLiveStatus !== "ENABLED" || d.AttributeName !== SESSION_TABLE.ttlAttribute) {
-        throw new Error(
-          `TTL is ${d?.TimeToLiveStatus ?? "unknown"} on ${d?.AttributeName ?? "no attribute"}; the store writes ${SESSION_TABLE.ttlAttribute}`,
-        );
-      }
-      return `ENABLED on ${d.AttributeName}`;
+      const problem = ttlProblem(d, SESSION_TABLE.ttlAttribute);
+      if (problem !== undefined || d === undefined) throw new Error(problem);
+      return describeTtl(d, SESSION_TABLE.ttlAttribute);
     },
   );
   const all = [answered, present, ttl];

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -7,11 +8,14 @@ import {
   deployedAccount,
   emptyAccount,
   emptyDir,
+  IMAGE_PARAMETER,
   INSTALL_OUTPUT,
   makeCheckout,
+  NEWEST_IMAGE,
   OUTPUTS,
   operations,
   option,
+  PINNED_IMAGE,
   REPO_ROOT,
   removeTemporaryDirs,
   runScript,
@@ -36,10 +40,11 @@ describe("deploy.sh", () => {
 
       expect(run.status, run.stderr).to.equal(0);
       const ops = operations(run);
-      expect(ops.slice(0, 4)).to.deep.equal([
+      expect(ops.slice(0, 5)).to.deep.equal([
         "sts get-caller-identity",
         "cloudformation validate-template",
         "cloudformation describe-stacks",
+        "ssm get-parameter",
         "cloudformation create-stack",
       ]);
       expect(
@@ -53,16 +58,22 @@ describe("deploy.sh", () => {
         `file://${path.join(checkout, "infra", "elasticache-valkey-stack.yaml")}`,
       );
       expect(create).to.include.members(["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"]);
-      expect(create).to.include.members([
-        "ParameterKey=ProjectName,ParameterValue=hybrid-session-store",
-        "ParameterKey=TableName,ParameterValue=session-store",
+      // Only the AMI, resolved once now: every other parameter takes the template's default.
+      expect(create.filter((word) => word.startsWith("ParameterKey="))).to.deep.equal([
+        `ParameterKey=ImageId,ParameterValue=${NEWEST_IMAGE}`,
       ]);
+      const resolve = run.calls.find((argv) => argv[1] === "get-parameter") ?? [];
+      expect(option(resolve, "name")).to.equal(IMAGE_PARAMETER);
+      expect(run.stdout).to.include(`The instance runs AMI ${NEWEST_IMAGE}, pinned in the stack`);
 
       expect(run.stdout).to.match(/ResultsBucket\s+hss-results-123456789012/);
       expect(run.stdout).to.match(/ConfigurationEndpointAddress\s+clustercfg\.hss/);
       expect(run.stdout).to.match(/6 x cache\.t3\.micro @ 0\.0208\s+0\.1248 USD\/h/);
       expect(run.stdout).to.match(/Total\s+0\.1445 USD\/h \(about 3\.47 USD\/day\)/);
       expect(run.stdout).to.include("./teardown.sh");
+      expect(run.stdout).to.include("Left out: the CloudWatch alarm");
+      expect(run.stdout).to.include("and tax.");
+      expect(run.stdout).to.include("standard CPU credits");
 
       const upload = run.calls.find((argv) => argv[0] === "s3" && argv[1] === "cp") ?? [];
       expect(upload[3]).to.equal(`s3://${BUCKET}/suite/suite.tar.gz`);
@@ -75,7 +86,13 @@ describe("deploy.sh", () => {
         "aws/stack.sh",
         "package.json",
         "infra/elasticache-valkey-stack.yaml",
+        "build/scripts/serve.js",
       ]);
+      // Compiled from the packed files, and the upload says which revision they are.
+      const head = execFileSync("git", ["rev-parse", "HEAD"], { cwd: checkout, encoding: "utf8" });
+      expect(run.state.buckets?.[BUCKET]?.metadata?.["suite/suite.tar.gz"]).to.equal(
+        `revision=${head.trim()}`,
+      );
       expect(entries.filter((entry) => entry.startsWith("node_modules"))).to.deep.equal([]);
     });
 
@@ -167,6 +184,55 @@ describe("deploy.sh", () => {
       expect(run.state.stack?.status).to.equal("UPDATE_COMPLETE");
       expect(run.stdout).to.include("Stack hybrid-session-store updated.");
       expect(ops).to.include("s3 cp");
+    });
+
+    it("keeps every parameter not given, and the pinned AMI, instead of the template's defaults", () => {
+      const bigger = deployedAccount();
+      if (bigger.stack?.parameters) bigger.stack.parameters.CacheNodeType = "cache.r7g.large";
+      const run = runScript(checkout, "deploy.sh", bigger, { env: { INSTANCE_TYPE: "t3.small" } });
+      expect(run.status, run.stderr).to.equal(0);
+      const update = run.calls.find((argv) => argv[1] === "update-stack") ?? [];
+      expect(update.filter((word) => word.startsWith("ParameterKey="))).to.deep.equal([
+        "ParameterKey=ProjectName,UsePreviousValue=true",
+        "ParameterKey=TableName,UsePreviousValue=true",
+        "ParameterKey=InstanceType,ParameterValue=t3.small",
+        "ParameterKey=CacheNodeType,UsePreviousValue=true",
+        "ParameterKey=CreateDynamoDbEndpoint,UsePreviousValue=true",
+        "ParameterKey=PointInTimeRecovery,UsePreviousValue=true",
+        "ParameterKey=ImageId,UsePreviousValue=true",
+      ]);
+      expect(operations(run)).not.to.include("ssm get-parameter");
+      expect(run.state.stack?.parameters).to.deep.include({
+        CacheNodeType: "cache.r7g.large",
+        InstanceType: "t3.small",
+        ImageId: PINNED_IMAGE,
+      });
+      expect(run.stdout).to.include(
+        "(the stack runs t3.small and cache.r7g.large; the estimate assumes t3.micro and cache.t3.micro)",
+      );
+    });
+
+    it("moves to the newest AMI only when REFRESH_IMAGE=1 asks", () => {
+      const run = runScript(checkout, "deploy.sh", deployedAccount(), {
+        env: { REFRESH_IMAGE: "1" },
+      });
+      expect(run.status, run.stderr).to.equal(0);
+      const update = run.calls.find((argv) => argv[1] === "update-stack") ?? [];
+      expect(update).to.include(`ParameterKey=ImageId,ParameterValue=${NEWEST_IMAGE}`);
+      expect(run.state.stack?.parameters?.ImageId).to.equal(NEWEST_IMAGE);
+    });
+
+    it("resolves the AMI once for a stack made before ImageId was a parameter", () => {
+      const old = deployedAccount();
+      delete old.stack?.parameters?.ImageId;
+      delete old.stack?.parameters?.PointInTimeRecovery;
+      const run = runScript(checkout, "deploy.sh", old);
+      expect(run.status, run.stderr).to.equal(0);
+      const update = run.calls.find((argv) => argv[1] === "update-stack") ?? [];
+      const words = update.filter((word) => word.startsWith("ParameterKey="));
+      expect(words).to.include(`ParameterKey=ImageId,ParameterValue=${NEWEST_IMAGE}`);
+      // A parameter the stack never had takes the template's default.
+      expect(words.some((word) => word.includes("PointInTimeRecovery"))).to.equal(false);
     });
 
     it('takes "No updates are to be performed" as success', () => {
@@ -343,6 +409,52 @@ describe("deploy.sh", () => {
   });
 
   describe("prerequisites", () => {
+    for (const name of ["Hss", "a".repeat(43), "9lives", "hss_store", "xn--hss"]) {
+      it(`refuses STACK_NAME ${name.length > 20 ? `of ${name.length} characters` : name}, calling nothing`, () => {
+        const run = runScript(checkout, "deploy.sh", emptyAccount(), { env: { STACK_NAME: name } });
+        expect(run.status).to.equal(1);
+        expect(run.stderr).to.include(`STACK_NAME '${name}' must be 1 to 42 lowercase letters`);
+        expect(run.calls).to.deep.equal([]);
+      });
+    }
+
+    it("accepts a STACK_NAME of 42 characters", () => {
+      const name = `h${"s".repeat(41)}`;
+      const run = runScript(checkout, "deploy.sh", emptyAccount(), { env: { STACK_NAME: name } });
+      expect(run.status, run.stderr).to.equal(0);
+    });
+
+    it("refuses a checkout without node_modules, before touching the stack", () => {
+      const bare = makeCheckout();
+      fs.rmSync(path.join(bare, "node_modules"), { recursive: true });
+      const run = runScript(bare, "deploy.sh", emptyAccount());
+      expect(run.status).to.equal(1);
+      expect(run.stderr).to.include("node_modules is missing; run npm ci first");
+      expect(operations(run)).not.to.include("cloudformation create-stack");
+    });
+
+    it("uploads nothing when the service does not compile", () => {
+      const broken = makeCheckout();
+      const manifest = path.join(broken, "package.json");
+      const pkg = JSON.parse(fs.readFileSync(manifest, "utf8")) as {
+        scripts: Record<string, string>;
+      };
+      pkg.scripts["build:service"] = "echo 'scripts/serve.ts(1,1): error TS1005' >&2 && exit 2";
+      fs.writeFileSync(manifest, JSON.stringify(pkg));
+      execFileSync(
+        "git",
+        ["-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qam", "broken"],
+        {
+          cwd: broken,
+        },
+      );
+      const run = runScript(broken, "deploy.sh", emptyAccount());
+      expect(run.status).to.equal(1);
+      expect(run.stderr).to.include("error TS1005");
+      expect(run.stderr).to.include("npm run build:service failed");
+      expect(operations(run)).not.to.include("s3 cp");
+    });
+
     it("says the credentials do not work and never calls CloudFormation", () => {
       const run = runScript(checkout, "deploy.sh", emptyAccount({ credentials: false }));
       expect(run.status).to.equal(1);

@@ -64,7 +64,11 @@ export function tarball(files: Record<string, string>): Buffer {
   return fs.readFileSync(archive);
 }
 
-/** A GetObject body as the SDK returns it, reduced to the one method the code under test uses. */
-export function objectBody(bytes: Uint8Array): GetObjectCommandOutput["Body"] {
-  return { transformToByteArray: async () => bytes } as unknown as GetObjectCommandOutput["Body"];
+/** A GetObject body as the SDK returns it, reduced to the methods the code under test uses. */
+export function objectBody(bytes: Uint8Array | string): GetObjectCommandOutput["Body"] {
+  const data = typeof bytes === "string" ? Buffer.from(bytes) : bytes;
+  return {
+    transformToByteArray: async () => data,
+    transformToString: async () => Buffer.from(data).toString("utf8"),
+  } as unknown as GetObjectCommandOutput["Body"];
 }

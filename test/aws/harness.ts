@@ -1,7 +1,9 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { parseTemplate } from "../../infra/cfnYaml";
+import type { CannedAws, CannedCall } from "./cannedAws";
 
 /** The repository whose deploy.sh and teardown.sh are under test. */
 export const REPO_ROOT = path.resolve(__dirname, "../..");
@@ -22,6 +24,8 @@ export function removeTemporaryDirs(): void {
 /** A bucket as the fake keeps it; `versions` and `deleteMarkers` matter only when `versioned`. */
 export interface FakeBucket {
   objects: string[];
+  /** The --metadata of each `s3 cp` upload, by key. */
+  metadata?: Record<string, string>;
   versioned?: boolean;
   versions?: { Key: string; VersionId: string }[];
   deleteMarkers?: { Key: string; VersionId: string }[];
@@ -57,6 +61,10 @@ export interface FakeState {
   /** EC2 instances the fake knows, by id, with their state name. */
   instances?: Record<string, string>;
   volumes?: string[];
+  /** Ids and names (VPCs, subnets, tables, alarms...) that teardown.sh's describe calls find. */
+  alive?: string[];
+  /** Public SSM parameters by name, e.g. the newest Amazon Linux 2023 AMI. */
+  ssmParameters?: Record<string, string>;
   ssm?: FakeSsm;
 }
 
@@ -85,6 +93,13 @@ export const INSTALL_OUTPUT = [
 
 export const BUCKET = "hss-results-123456789012";
 
+export const IMAGE_PARAMETER =
+  "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
+/** The newest Amazon Linux 2023 AMI as the fake SSM publishes it. */
+export const NEWEST_IMAGE = "ami-0newest000000000";
+/** The AMI a deployed fake stack was created with. */
+export const PINNED_IMAGE = "ami-0pinned000000000";
+
 export const OUTPUTS: Record<string, string> = {
   ConfigurationEndpointAddress: "clustercfg.hss.abc123.apne1.cache.amazonaws.com",
   ConfigurationEndpointPort: "6379",
@@ -112,6 +127,7 @@ export function emptyAccount(overrides: Partial<FakeState> = {}): FakeState {
     outputs: OUTPUTS,
     resources: RESOURCES,
     buckets: { [BUCKET]: { objects: [] } },
+    ssmParameters: { [IMAGE_PARAMETER]: NEWEST_IMAGE },
     ssm: {
       invocation: { statuses: ["InProgress", "Success"], stdout: INSTALL_OUTPUT, stderr: "" },
     },
@@ -128,7 +144,15 @@ export function deployedAccount(
     stack: {
       name: "hybrid-session-store",
       status: "CREATE_COMPLETE",
-      parameters: { ProjectName: "hybrid-session-store", TableName: "session-store" },
+      parameters: {
+        ProjectName: "hybrid-session-store",
+        TableName: "session-store",
+        InstanceType: "t3.micro",
+        CacheNodeType: "cache.t3.micro",
+        CreateDynamoDbEndpoint: "true",
+        PointInTimeRecovery: "false",
+        ImageId: PINNED_IMAGE,
+      },
       outputs: OUTPUTS,
       resources: RESOURCES,
       ...stack,
@@ -150,11 +174,27 @@ export function makeCheckout(): string {
     fs.copyFileSync(path.join(REPO_ROOT, script), path.join(dir, script));
   }
   fs.mkdirSync(path.join(dir, "infra"));
+  // The real template's parameters (the fakes resolve their defaults as CloudFormation does), no
+  // resources; JSON, which is YAML too, so that the fake aws reads it without a YAML parser.
+  const real = parseTemplate(
+    fs.readFileSync(path.join(REPO_ROOT, "infra", "elasticache-valkey-stack.yaml"), "utf8"),
+  ).template;
   fs.writeFileSync(
     path.join(dir, "infra", "elasticache-valkey-stack.yaml"),
-    "AWSTemplateFormatVersion: '2010-09-09'\nResources: {}\n",
+    `${JSON.stringify({ AWSTemplateFormatVersion: "2010-09-09", Parameters: real?.Parameters ?? {}, Resources: {} }, null, 2)}\n`,
   );
-  fs.writeFileSync(path.join(dir, "package.json"), '{ "name": "fixture", "private": true }\n');
+  // build:service stands in for tsc: deploy.sh must run it on the packed files and upload its output.
+  fs.writeFileSync(
+    path.join(dir, "package.json"),
+    `${JSON.stringify({
+      name: "fixture",
+      private: true,
+      scripts: {
+        "build:service":
+          "node -e \"require('fs').mkdirSync('build/scripts',{recursive:true});require('fs').writeFileSync('build/scripts/serve.js',require('fs').readFileSync('package.json'))\"",
+      },
+    })}\n`,
+  );
   fs.writeFileSync(path.join(dir, ".gitignore"), "node_modules/\n");
   fs.mkdirSync(path.join(dir, "node_modules", "left-pad"), { recursive: true });
   fs.writeFileSync(path.join(dir, "node_modules", "left-pad", "index.js"), "module.exports = 1;\n");
@@ -243,9 +283,146 @@ export function option(argv: string[], name: string): string | undefined {
   return at === -1 ? undefined : argv[at + 1];
 }
 
-/** The file names inside a .tar.gz. */
+/** The file names inside a .tar.gz, without tar's leading "./". */
 export function tarEntries(file: string): string[] {
   return execFileSync("tar", ["-tzf", file], { encoding: "utf8" })
     .split("\n")
-    .filter((line) => line !== "");
+    .map((line) => line.replace(/^\.\//, ""))
+    .filter((line) => line !== "" && line !== ".");
+}
+
+const ACCOUNT_EC2 = "arn:aws:ec2:ap-northeast-1:123456789012";
+
+/** One ARN of each type the stack makes, the describe call that checks it, and the id it asks for. */
+export const TAGGED: { arn: string; describe: string; id: string }[] = [
+  {
+    arn: `${ACCOUNT_EC2}:vpc/vpc-0123456789abcdef0`,
+    describe: "ec2 describe-vpcs",
+    id: "vpc-0123456789abcdef0",
+  },
+  { arn: `${ACCOUNT_EC2}:subnet/subnet-0a`, describe: "ec2 describe-subnets", id: "subnet-0a" },
+  {
+    arn: `${ACCOUNT_EC2}:internet-gateway/igw-0a`,
+    describe: "ec2 describe-internet-gateways",
+    id: "igw-0a",
+  },
+  { arn: `${ACCOUNT_EC2}:route-table/rtb-0a`, describe: "ec2 describe-route-tables", id: "rtb-0a" },
+  {
+    arn: `${ACCOUNT_EC2}:security-group/sg-0a`,
+    describe: "ec2 describe-security-groups",
+    id: "sg-0a",
+  },
+  {
+    arn: `${ACCOUNT_EC2}:launch-template/lt-0a`,
+    describe: "ec2 describe-launch-templates",
+    id: "lt-0a",
+  },
+  {
+    arn: `${ACCOUNT_EC2}:vpc-endpoint/vpce-0a`,
+    describe: "ec2 describe-vpc-endpoints",
+    id: "vpce-0a",
+  },
+  {
+    arn: "arn:aws:elasticache:ap-northeast-1:123456789012:replicationgroup:hss-valkey",
+    describe: "elasticache describe-replication-groups",
+    id: "hss-valkey",
+  },
+  {
+    arn: "arn:aws:elasticache:ap-northeast-1:123456789012:cluster:hss-valkey-0001-001",
+    describe: "elasticache describe-cache-clusters",
+    id: "hss-valkey-0001-001",
+  },
+  {
+    arn: "arn:aws:elasticache:ap-northeast-1:123456789012:subnetgroup:hss-subnets",
+    describe: "elasticache describe-cache-subnet-groups",
+    id: "hss-subnets",
+  },
+  {
+    arn: "arn:aws:dynamodb:ap-northeast-1:123456789012:table/session-store",
+    describe: "dynamodb describe-table",
+    id: "session-store",
+  },
+  { arn: `arn:aws:s3:::${BUCKET}`, describe: "s3api head-bucket", id: BUCKET },
+  {
+    arn: "arn:aws:cloudwatch:ap-northeast-1:123456789012:alarm:hss-session-table-throttled",
+    describe: "cloudwatch describe-alarms",
+    id: "hss-session-table-throttled",
+  },
+];
+
+/**
+ * The real AWS CLI v2: HSS_AWS_CLI, else Debian's /usr/bin/aws (scripts/setup.sh installs it), else
+ * the first aws on PATH; whichever it is must say it is version 2. Throws saying how to get one.
+ */
+export function realAwsCli(): string {
+  const candidates = [process.env.HSS_AWS_CLI, "/usr/bin/aws", "aws"].filter(
+    (c): c is string => c !== undefined && c !== "",
+  );
+  for (const candidate of candidates) {
+    const version = spawnSync(candidate, ["--version"], { encoding: "utf8" });
+    if (version.status === 0 && /^aws-cli\/2\./.test(version.stdout)) {
+      return candidate.includes("/")
+        ? candidate
+        : execFileSync("bash", ["-c", `command -v ${candidate}`], { encoding: "utf8" }).trim();
+    }
+  }
+  throw new Error(
+    "no AWS CLI v2 found (HSS_AWS_CLI, /usr/bin/aws or aws on PATH); run scripts/setup.sh (Debian: apt-get install awscli)",
+  );
+}
+
+export interface CliScriptRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  /** The API calls the canned services received during this run, in order. */
+  calls: CannedCall[];
+}
+
+/**
+ * Runs one of the scripts of `checkout` with the real AWS CLI v2 first on PATH, its HTTPS traffic
+ * sent to the canned services, with dummy credentials and no shared config. Asynchronous, because
+ * the canned services answer from this process.
+ */
+export async function runScriptWithCli(
+  checkout: string,
+  script: "deploy.sh" | "teardown.sh",
+  aws: CannedAws,
+  env: Record<string, string> = {},
+): Promise<CliScriptRun> {
+  const bin = temporaryDir("hss-real-aws-");
+  fs.symlinkSync(realAwsCli(), path.join(bin, "aws"));
+  const home = temporaryDir("hss-real-aws-home-");
+  const first = aws.calls.length;
+  const child = spawn(BASH, [script], {
+    cwd: checkout,
+    env: {
+      PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`,
+      HOME: home,
+      TMPDIR: os.tmpdir(),
+      GIT_CONFIG_NOSYSTEM: "1",
+      HTTPS_PROXY: aws.proxyUrl,
+      AWS_CA_BUNDLE: aws.caBundle,
+      AWS_ACCESS_KEY_ID: "AKIDCANNEDCANNED0000",
+      AWS_SECRET_ACCESS_KEY: "canned-secret-not-a-credential",
+      AWS_CONFIG_FILE: path.join(home, "no-config"),
+      AWS_SHARED_CREDENTIALS_FILE: path.join(home, "no-credentials"),
+      AWS_EC2_METADATA_DISABLED: "true",
+      POLL_INTERVAL_SECONDS: "0",
+      STACK_WAIT_TIMEOUT_SECONDS: "120",
+      LEFTOVER_TIMEOUT_SECONDS: "0",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (c: Buffer) => {
+    stdout += c.toString();
+  });
+  child.stderr.on("data", (c: Buffer) => {
+    stderr += c.toString();
+  });
+  const status = await new Promise<number | null>((resolve) => child.once("close", resolve));
+  return { status, stdout, stderr, calls: aws.calls.slice(first) };
 }

@@ -6,8 +6,8 @@ import { expect } from "chai";
 import {
   buildRemoteScript,
   makeRunId,
-  parseSuiteExit,
   type RemoteRunSpec,
+  SUITE_EXIT_MARKER,
   shellQuote,
 } from "../../aws/remoteScript";
 import { removeTemporaryDirs, temporaryDir } from "./fakes";
@@ -40,13 +40,20 @@ case "$1" in
   ci) [ -n "$HOME" ] || { echo "npm ERR! HOME is not set" >&2; exit 1; }
       [ -z "$FAKE_NPM_CI_FAILS" ] || { echo "npm ERR! code E404"; exit 1; }
       mkdir node_modules; echo "added 1 package" ;;
-  run) [ "$2" = "features:instance" ] || exit 1
-       mkdir -p allure-results
-       printf '{"valkey":"%s","region":"%s","table":"%s","toxiproxy":"%s"}' \\
-         "$HSS_VALKEY_ENDPOINT" "$HSS_DYNAMODB_REGION" "$HSS_TABLE" "$TOXIPROXY_URL" >allure-results/env-result.json
-       echo "3 scenarios (\${FAKE_SUITE_EXIT:-0} failed)"
-       exit "\${FAKE_SUITE_EXIT:-0}" ;;
+  *) echo "unexpected npm $*" >&2; exit 1 ;;
 esac
+`;
+// The compiled suite's entry point as deploy.sh uploads it, run by the instance's real node.
+const FAKE_SUITE_ENTRY = `const fs = require("node:fs");
+fs.mkdirSync("allure-results", { recursive: true });
+const e = process.env;
+fs.writeFileSync("allure-results/env-result.json", JSON.stringify({
+  valkey: e.HSS_VALKEY_ENDPOINT, region: e.HSS_DYNAMODB_REGION, table: e.HSS_TABLE, toxiproxy: e.TOXIPROXY_URL,
+}));
+const noise = Number(e.FAKE_SUITE_LOG_BYTES ?? "0");
+if (noise > 0) process.stdout.write(\`\${"scenario output ".repeat(noise / 16)}\\n\`);
+console.log(\`3 scenarios (\${e.FAKE_SUITE_EXIT ?? "0"} failed)\`);
+process.exit(Number(e.FAKE_SUITE_EXIT ?? "0"));
 `;
 
 interface RemoteRun {
@@ -60,7 +67,7 @@ interface RemoteRun {
 /** Runs the generated script with /bin/sh, as Run Command does, against the stand-ins. */
 function runOnFakeInstance(
   env: Record<string, string>,
-  options: { uploadSuite?: boolean } = {},
+  options: { uploadSuite?: boolean; compiled?: boolean } = {},
 ): RemoteRun {
   const dir = temporaryDir();
   const bin = path.join(dir, "bin");
@@ -73,6 +80,13 @@ function runOnFakeInstance(
     const suite = path.join(dir, "suite");
     fs.mkdirSync(suite);
     fs.writeFileSync(path.join(suite, "package.json"), "{}");
+    if (options.compiled !== false) {
+      fs.mkdirSync(path.join(suite, "build", "scripts"), { recursive: true });
+      fs.writeFileSync(
+        path.join(suite, "build", "scripts", "features-instance.js"),
+        FAKE_SUITE_ENTRY,
+      );
+    }
     fs.mkdirSync(path.join(s3, spec.bucket, "suite"), { recursive: true });
     execFileSync("tar", [
       "-czf",
@@ -86,9 +100,15 @@ function runOnFakeInstance(
   // Run Command gives the script neither HOME nor the PATH of a login shell.
   const run = spawnSync("/bin/sh", ["-c", script], {
     encoding: "utf8",
-    env: { PATH: `${bin}:/usr/bin:/bin`, FAKE_S3: s3, ...env },
+    env: { PATH: `${bin}:${path.dirname(process.execPath)}:/usr/bin:/bin`, FAKE_S3: s3, ...env },
   });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr, s3, workRoot };
+}
+
+/** What the run uploaded as its exit code, or undefined when it uploaded none. */
+function uploadedExit(run: RemoteRun): string | undefined {
+  const file = path.join(run.s3, spec.bucket, "results", spec.runId, "exit-code");
+  return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
 }
 
 describe("the remote script", () => {
@@ -99,7 +119,8 @@ describe("the remote script", () => {
       const run = runOnFakeInstance({ FAKE_SUITE_EXIT: String(suiteExit) });
 
       expect(run.status, run.stderr).to.equal(suiteExit);
-      expect(parseSuiteExit(run.stdout)).to.equal(suiteExit);
+      expect(uploadedExit(run)).to.equal(`${suiteExit}\n`);
+      expect(run.stdout).to.include(`${SUITE_EXIT_MARKER}${suiteExit}\n`);
       expect(run.stdout).to.include(`3 scenarios (${suiteExit} failed)`);
       const uploaded = path.join(
         run.s3,
@@ -125,18 +146,43 @@ describe("the remote script", () => {
     }
   });
 
-  it("prints no exit code when the suite cannot be downloaded", () => {
+  it("prints the exit code first and keeps stdout inside what SSM keeps, whatever the log's size", () => {
+    const run = runOnFakeInstance({ FAKE_SUITE_EXIT: "1", FAKE_SUITE_LOG_BYTES: "200000" });
+    expect(run.status).to.equal(1);
+    expect(uploadedExit(run)).to.equal("1\n");
+    // GetCommandInvocation keeps the first 24,000 characters of stdout.
+    expect(run.stdout.length).to.be.below(24_000);
+    expect(run.stdout.indexOf(`${SUITE_EXIT_MARKER}1`)).to.be.below(
+      run.stdout.indexOf("scenario output"),
+    );
+    expect(run.stdout).to.include("3 scenarios (1 failed)");
+  });
+
+  it("uploads no exit code when the suite cannot be downloaded", () => {
     const run = runOnFakeInstance({}, { uploadSuite: false });
     expect(run.status).to.not.equal(0);
-    expect(parseSuiteExit(run.stdout)).to.equal(undefined);
+    expect(uploadedExit(run)).to.equal(undefined);
     expect(run.stderr).to.include("download failed");
   });
 
-  it("prints no exit code, and the tail of npm's log, when npm ci fails", () => {
+  it("uploads no exit code, and prints the tail of npm's log, when npm ci fails", () => {
     const run = runOnFakeInstance({ FAKE_NPM_CI_FAILS: "1" });
     expect(run.status).to.not.equal(0);
-    expect(parseSuiteExit(run.stdout)).to.equal(undefined);
+    expect(uploadedExit(run)).to.equal(undefined);
     expect(run.stderr).to.include("npm ERR! code E404");
+  });
+
+  it("uploads no exit code when the suite was uploaded without its compiled build/", () => {
+    const run = runOnFakeInstance({}, { compiled: false });
+    expect(run.status).to.not.equal(0);
+    expect(uploadedExit(run)).to.equal(undefined);
+    expect(run.stderr).to.include("the suite has no build/");
+  });
+
+  it("runs Node.js 22 under its Amazon Linux name when the plain node is another", () => {
+    const lines = buildRemoteScript(spec).join("\n");
+    expect(lines).to.include('ln -s "$(command -v node-22)" "$WORK/bin/node"');
+    expect(lines).not.to.match(/node-20|npm-20/);
   });
 
   it("quotes every value it interpolates", () => {
@@ -153,15 +199,6 @@ describe("shellQuote", () => {
       });
       expect(echoed).to.equal(value);
     }
-  });
-});
-
-describe("parseSuiteExit", () => {
-  it("finds the marker on a line of its own", () => {
-    expect(parseSuiteExit("tail of the log\nHSS_SUITE_EXIT=0\n")).to.equal(0);
-    expect(parseSuiteExit("HSS_STEP=run\nHSS_SUITE_EXIT=130")).to.equal(130);
-    expect(parseSuiteExit("echo HSS_SUITE_EXIT=1 as text\n")).to.equal(undefined);
-    expect(parseSuiteExit("")).to.equal(undefined);
   });
 });
 

@@ -34,6 +34,8 @@ import {
 
 const RUN_ID = "20250101T000000Z-abc123";
 const BUCKET = "hss-results-123456789012";
+const REVISION = "0123456789abcdef0123456789abcdef01234567";
+const EXIT_CODE_KEY = `results/${RUN_ID}/exit-code`;
 
 describe("runFeaturesOnAws", () => {
   const cfn = new CloudFormationClient({ region: "ap-northeast-1" });
@@ -45,6 +47,7 @@ describe("runFeaturesOnAws", () => {
   let config: FeaturesOnAwsConfig;
   let logged: string[];
   let errors: string[];
+  let checkout: { revision: string; dirty: boolean } | undefined;
 
   const run = () =>
     runFeaturesOnAws(config, {
@@ -53,22 +56,34 @@ describe("runFeaturesOnAws", () => {
       s3,
       clock: fakeClock(),
       newRunId: () => RUN_ID,
+      checkout,
       log: (line) => logged.push(line),
       logError: (line) => errors.push(line),
     });
 
-  /** The remote command ends with this invocation; the results bucket holds this run's tarball. */
-  const remoteEnds = (invocation: {
-    Status: "Success" | "Failed" | "TimedOut" | "Cancelled";
-    StatusDetails?: string;
-    ResponseCode: number;
-    StandardOutputContent?: string;
-    StandardErrorContent?: string;
-  }) => {
+  /**
+   * The remote command ends with this invocation; with `suiteExit`, the suite ran to its end and
+   * the script uploaded that exit code.
+   */
+  const remoteEnds = (
+    invocation: {
+      Status: "Success" | "Failed" | "TimedOut" | "Cancelled";
+      StatusDetails?: string;
+      ResponseCode: number;
+      StandardOutputContent?: string;
+      StandardErrorContent?: string;
+    },
+    suiteExit?: number,
+  ) => {
     ssmMock
       .on(GetCommandInvocationCommand)
       .resolvesOnce({ Status: "InProgress" })
       .resolves(invocation);
+    if (suiteExit !== undefined) {
+      s3Mock
+        .on(GetObjectCommand, { Bucket: BUCKET, Key: EXIT_CODE_KEY })
+        .resolves({ Body: objectBody(`${suiteExit}\n`) });
+    }
   };
 
   beforeEach(() => {
@@ -77,6 +92,7 @@ describe("runFeaturesOnAws", () => {
     s3Mock.reset();
     logged = [];
     errors = [];
+    checkout = { revision: REVISION, dirty: false };
     config = {
       stackName: "hybrid-session-store",
       region: "ap-northeast-1",
@@ -95,7 +111,12 @@ describe("runFeaturesOnAws", () => {
         },
       ],
     });
-    s3Mock.on(HeadObjectCommand, { Bucket: BUCKET, Key: "suite/suite.tar.gz" }).resolves({});
+    s3Mock
+      .on(HeadObjectCommand, { Bucket: BUCKET, Key: "suite/suite.tar.gz" })
+      .resolves({ Metadata: { revision: REVISION } });
+    s3Mock
+      .on(GetObjectCommand, { Bucket: BUCKET, Key: EXIT_CODE_KEY })
+      .rejects(new NoSuchKey({ message: "The specified key does not exist.", $metadata: {} }));
     s3Mock
       .on(GetObjectCommand, { Bucket: BUCKET, Key: `results/${RUN_ID}/allure-results.tar.gz` })
       .resolves({ Body: objectBody(tarball({ "abc-result.json": '{"status":"passed"}' })) });
@@ -106,17 +127,21 @@ describe("runFeaturesOnAws", () => {
   it("exits 0 when the suite passes, with its results unpacked into allure-results", async () => {
     fs.mkdirSync(config.resultsDir, { recursive: true });
     fs.writeFileSync(path.join(config.resultsDir, "stale-result.json"), "{}");
-    remoteEnds({
-      Status: "Success",
-      ResponseCode: 0,
-      StandardOutputContent: "3 scenarios (3 passed)\nHSS_SUITE_EXIT=0\n",
-    });
+    remoteEnds(
+      {
+        Status: "Success",
+        ResponseCode: 0,
+        StandardOutputContent: "HSS_SUITE_EXIT=0\n3 scenarios (3 passed)\n",
+      },
+      0,
+    );
 
     const code = await run();
 
     expect(code, errors.join("\n")).to.equal(0);
+    expect(logged[0]).to.equal(`The uploaded suite is ${REVISION}.`);
     expect(fs.readdirSync(config.resultsDir)).to.deep.equal(["abc-result.json"]);
-    expect(logged).to.include("3 scenarios (3 passed)\nHSS_SUITE_EXIT=0");
+    expect(logged).to.include("HSS_SUITE_EXIT=0\n3 scenarios (3 passed)");
     expect(logged.at(-1)).to.equal(`The suite passed; its results are in ${config.resultsDir}/.`);
 
     const sent = ssmMock.commandCalls(SendCommandCommand)[0]?.args[0].input;
@@ -126,18 +151,21 @@ describe("runFeaturesOnAws", () => {
     expect(script).to.include(
       "HSS_VALKEY_ENDPOINT='clustercfg.hss.abc123.apne1.cache.amazonaws.com:6379' " +
         "HSS_DYNAMODB_REGION='ap-northeast-1' HSS_TABLE='session-store' " +
-        "TOXIPROXY_URL='http://127.0.0.1:8474' npm run features:instance",
+        "TOXIPROXY_URL='http://127.0.0.1:8474' node build/scripts/features-instance.js",
     );
     expect(script).to.include(`'s3://${BUCKET}/results/${RUN_ID}/allure-results.tar.gz'`);
   });
 
   it("exits with the suite's code when scenarios fail, still bringing the results home", async () => {
-    remoteEnds({
-      Status: "Failed",
-      StatusDetails: "Failed",
-      ResponseCode: 1,
-      StandardOutputContent: "HSS_SUITE_EXIT=1\n",
-    });
+    remoteEnds(
+      {
+        Status: "Failed",
+        StatusDetails: "Failed",
+        ResponseCode: 1,
+        StandardOutputContent: "HSS_SUITE_EXIT=1\n",
+      },
+      1,
+    );
 
     const code = await run();
 
@@ -162,9 +190,10 @@ describe("runFeaturesOnAws", () => {
 
     expect(code).to.equal(EXIT_REMOTE_NOT_RUN);
     expect(errors.join("\n")).to.include(
-      "features:aws: the suite could not run on the instance: command cmd-1 ended Failed (Failed) without running the suite to its end: the script exited 1 before printing the suite's exit code; its stderr ends:\ndownload failed",
+      "features:aws: the suite could not run on the instance: command cmd-1 ended Failed (Failed) without running the suite to its end: the script exited 1 before it uploaded the suite's exit code; its stderr ends:\ndownload failed",
     );
-    expect(s3Mock.commandCalls(GetObjectCommand)).to.deep.equal([]);
+    const keys = s3Mock.commandCalls(GetObjectCommand).map((call) => call.args[0].input.Key);
+    expect(keys).to.deep.equal([EXIT_CODE_KEY]);
   });
 
   it("says the command timed out on the instance", async () => {
@@ -230,10 +259,70 @@ describe("runFeaturesOnAws", () => {
     expect(ssmMock.commandCalls(SendCommandCommand)).to.deep.equal([]);
   });
 
-  it("says so when the results are not where the run put them", async () => {
+  it("reads the suite's exit code from S3 when SSM cut the output before any marker", async () => {
+    // GetCommandInvocation keeps the first 24,000 characters; here they are all log.
+    remoteEnds(
+      {
+        Status: "Failed",
+        StatusDetails: "Failed",
+        ResponseCode: 1,
+        StandardOutputContent: "x".repeat(24_000),
+      },
+      1,
+    );
+    expect(await run()).to.equal(1);
+  });
+
+  it("trusts no marker in stdout: without the uploaded exit code the suite did not run", async () => {
     remoteEnds({ Status: "Success", ResponseCode: 0, StandardOutputContent: "HSS_SUITE_EXIT=0\n" });
+    expect(await run()).to.equal(EXIT_REMOTE_NOT_RUN);
+  });
+
+  it("refuses, sending nothing, when the uploaded suite is another commit than the checkout", async () => {
+    checkout = { revision: "fedcba9876543210fedcba9876543210fedcba98", dirty: false };
+
+    const code = await run();
+
+    expect(code).to.equal(EXIT_SETUP_FAILED);
+    expect(logged).to.deep.equal([`The uploaded suite is ${REVISION}.`]);
+    expect(errors).to.deep.equal([
+      `features:aws: the uploaded suite is ${REVISION}, but this checkout is fedcba9876543210fedcba9876543210fedcba98; run ./deploy.sh to upload this one (or check out ${REVISION})`,
+    ]);
+    expect(ssmMock.commandCalls(SendCommandCommand)).to.deep.equal([]);
+  });
+
+  it("refuses a suite whose upload does not say its revision", async () => {
+    s3Mock.on(HeadObjectCommand).resolves({ Metadata: {} });
+    expect(await run()).to.equal(EXIT_SETUP_FAILED);
+    expect(errors[0]).to.include("the uploaded suite does not say which revision it is");
+    expect(ssmMock.commandCalls(SendCommandCommand)).to.deep.equal([]);
+  });
+
+  it("runs the commit, saying that uncommitted changes are not in it", async () => {
+    checkout = { revision: REVISION, dirty: true };
+    remoteEnds({ Status: "Success", ResponseCode: 0 }, 0);
+    expect(await run()).to.equal(0);
+    expect(logged).to.include(
+      "Note: this checkout has uncommitted changes; the instance runs the commit without them.",
+    );
+  });
+
+  it("runs the uploaded suite when git cannot tell the checkout's revision, saying so", async () => {
+    checkout = undefined;
+    remoteEnds({ Status: "Success", ResponseCode: 0 }, 0);
+    expect(await run()).to.equal(0);
+    expect(logged).to.include(
+      "git cannot tell this checkout's revision; running the uploaded suite as it is.",
+    );
+  });
+
+  it("says so when the results are not where the run put them", async () => {
+    remoteEnds(
+      { Status: "Success", ResponseCode: 0, StandardOutputContent: "HSS_SUITE_EXIT=0\n" },
+      0,
+    );
     s3Mock
-      .on(GetObjectCommand)
+      .on(GetObjectCommand, { Key: `results/${RUN_ID}/allure-results.tar.gz` })
       .rejects(new NoSuchKey({ message: "The specified key does not exist.", $metadata: {} }));
 
     const code = await run();

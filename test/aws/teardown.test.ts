@@ -9,12 +9,12 @@ import {
   option,
   removeTemporaryDirs,
   runScript,
+  TAGGED,
 } from "./harness";
 
 const VPC_ARN = "arn:aws:ec2:ap-northeast-1:123456789012:vpc/vpc-0123456789abcdef0";
 const INSTANCE_ARN = "arn:aws:ec2:ap-northeast-1:123456789012:instance/i-0123456789abcdef0";
 const VOLUME_ARN = "arn:aws:ec2:ap-northeast-1:123456789012:volume/vol-0123456789abcdef0";
-
 describe("teardown.sh", () => {
   let checkout = "";
   before(() => {
@@ -117,7 +117,11 @@ describe("teardown.sh", () => {
   });
 
   it("fails, listing them, when resources tagged with the project are still there", () => {
-    const run = runScript(checkout, "teardown.sh", deployedAccount({}, { tagged: [[VPC_ARN]] }));
+    const run = runScript(
+      checkout,
+      "teardown.sh",
+      deployedAccount({}, { tagged: [[VPC_ARN]], alive: ["vpc-0123456789abcdef0"] }),
+    );
     expect(run.status).to.equal(1);
     expect(run.stderr).to.include(
       "these resources tagged Project=hybrid-session-store still exist",
@@ -129,7 +133,7 @@ describe("teardown.sh", () => {
     const run = runScript(
       checkout,
       "teardown.sh",
-      deployedAccount({}, { tagged: [[VPC_ARN], [VPC_ARN], []] }),
+      deployedAccount({}, { tagged: [[VPC_ARN], [VPC_ARN], []], alive: ["vpc-0123456789abcdef0"] }),
       {
         env: { LEFTOVER_TIMEOUT_SECONDS: "60" },
       },
@@ -154,6 +158,53 @@ describe("teardown.sh", () => {
     );
     expect(run.status, run.stderr).to.equal(0);
     expect(operations(run)).to.include.members(["ec2 describe-instances", "ec2 describe-volumes"]);
+  });
+
+  it("asks each listed ARN's own service, and does not wait for records of what is gone", () => {
+    const run = runScript(
+      checkout,
+      "teardown.sh",
+      deployedAccount({}, { tagged: [TAGGED.map((t) => t.arn)] }),
+      // Were a stale record counted, this run would wait here until the deadline.
+      { env: { LEFTOVER_TIMEOUT_SECONDS: "600", POLL_INTERVAL_SECONDS: "600" } },
+    );
+    expect(run.status, run.stderr).to.equal(0);
+    expect(run.stdout).to.include("Nothing tagged Project=hybrid-session-store is left");
+    expect(operations(run)).to.include.members(TAGGED.map((t) => t.describe));
+    expect(
+      operations(run).filter((op) => op === "resourcegroupstaggingapi get-resources"),
+    ).to.have.length(1);
+  });
+
+  it("lists every resource its describe call still finds, of each type", () => {
+    const run = runScript(
+      checkout,
+      "teardown.sh",
+      deployedAccount(
+        // The bucket outlives the stack here; the fake would otherwise delete it with the stack.
+        { resources: [] },
+        { tagged: [TAGGED.map((t) => t.arn)], alive: TAGGED.map((t) => t.id) },
+      ),
+    );
+    expect(run.status).to.equal(1);
+    for (const { arn } of TAGGED) expect(run.stderr).to.include(`  ${arn}\n`);
+  });
+
+  it("counts a resource of a type it cannot describe", () => {
+    const role = "arn:aws:iam::123456789012:role/hss-InstanceRole-ABC";
+    const run = runScript(checkout, "teardown.sh", deployedAccount({}, { tagged: [[role]] }));
+    expect(run.status).to.equal(1);
+    expect(run.stderr).to.include(role);
+  });
+
+  it("says that a table with point-in-time recovery leaves DynamoDB's 35-day system backup", () => {
+    const withBackups = deployedAccount();
+    if (withBackups.stack?.parameters) withBackups.stack.parameters.PointInTimeRecovery = "true";
+    const run = runScript(checkout, "teardown.sh", withBackups);
+    expect(run.status, run.stderr).to.equal(0);
+    expect(run.stdout).to.include("DynamoDB keeps a system backup of it for 35 days");
+    const quiet = runScript(checkout, "teardown.sh", deployedAccount());
+    expect(quiet.stdout).not.to.include("system backup");
   });
 
   it("counts an instance that is still running", () => {

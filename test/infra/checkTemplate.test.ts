@@ -37,10 +37,22 @@ describe("the real template", () => {
     expect(at(parameters, "InstanceType").Default).to.equal("t3.micro");
     expect(at(parameters, "CacheNodeType").Default).to.equal("cache.t3.micro");
     expect(at(parameters, "CreateDynamoDbEndpoint").Default).to.equal("true");
-    expect(at(parameters, "LatestAmiId")).to.deep.include({
-      Type: "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>",
-      Default: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
-    });
+    expect(at(parameters, "PointInTimeRecovery").Default).to.equal("false");
+    // A plain image id that deploy.sh pins: an SSM parameter type would re-resolve on every update.
+    expect(at(parameters, "ImageId").Type).to.equal("AWS::EC2::Image::Id");
+    expect(at(parameters, "ImageId")).not.to.have.property("Default");
+  });
+
+  it("accepts only x86_64 burstable instance types, which the binaries and credit mode need", () => {
+    const allowed = at(realTemplate(), "Parameters", "InstanceType").AllowedValues as string[];
+    expect(allowed).to.include("t3.micro");
+    for (const type of allowed) expect(type).to.match(/^t3a?\.(micro|small|medium|large)$/);
+  });
+
+  it("names in deploy.sh's parameter list exactly the template's parameters", () => {
+    const deploy = readFileSync(join(ROOT, "deploy.sh"), "utf8");
+    const listed = /^STACK_PARAMETERS="([^"]*)"$/m.exec(deploy)?.[1]?.split(" ") ?? [];
+    expect(listed).to.have.members(Object.keys(at(realTemplate(), "Parameters")));
   });
 
   it("runs a six-node Valkey 8 cluster without TLS", () => {
@@ -57,12 +69,37 @@ describe("the real template", () => {
     });
   });
 
-  it("boots the runner with Node.js 20, git and toxiproxy 2.12.0 on 127.0.0.1:8474, in a few lines", () => {
+  it("boots the runner with Node.js 22, git and toxiproxy 2.12.0 on 127.0.0.1:8474, in a few lines", () => {
     const script = userDataScript();
     expect(script.trim().split("\n").length).to.be.at.most(12);
-    expect(script).to.match(/dnf install -y nodejs20\b.* git/);
+    expect(script).to.match(/dnf install -y nodejs22 nodejs22-npm git\b/);
+    expect(script).to.contain("ln -sf /usr/bin/node-22 /usr/local/bin/node");
+    expect(script).not.to.match(/node(js)?-?20/);
     expect(script).to.contain("releases/download/v2.12.0/toxiproxy-server-linux-amd64");
     expect(script).to.contain("-host 127.0.0.1 -port 8474");
+  });
+
+  it("installs toxiproxy-server only once its download matches the pinned sha256", () => {
+    const lines = userDataScript().split("\n");
+    const download = lines.findIndex((line) => line.includes("toxiproxy-server-linux-amd64"));
+    const check = lines.findIndex((line) =>
+      /^echo '[0-9a-f]{64} {2}\S+' \| sha256sum --check/.test(line),
+    );
+    expect(download).to.be.greaterThan(-1);
+    expect(check).to.equal(download + 1);
+    expect(lines[download]).to.contain("-o /usr/local/bin/toxiproxy-server.download");
+    expect(lines[check]).to.match(
+      /&& mv \/usr\/local\/bin\/toxiproxy-server\.download \/usr\/local\/bin\/toxiproxy-server\b/,
+    );
+  });
+
+  it("adds a swap file once, and T3 credits stay standard", () => {
+    expect(userDataScript()).to.match(
+      /\[ -f \/swapfile \] \|\| \{.*mkswap \/swapfile.*\}; swapon -a/,
+    );
+    expect(props(realTemplate(), "RunnerInstance").CreditSpecification).to.deep.equal({
+      CPUCredits: "standard",
+    });
   });
 
   describe("the session service on the runner", () => {
@@ -76,7 +113,9 @@ describe("the real template", () => {
         .map((line) => line.slice(0, line.indexOf("=")));
 
     it("is a systemd unit enabled at first boot, started once its code is installed", () => {
-      expect(unit).to.contain("ConditionPathExists=/opt/session-service/current/package.json");
+      expect(unit).to.contain(
+        "ConditionPathExists=/opt/session-service/current/build/scripts/serve.js",
+      );
       expect(unit).to.contain("WorkingDirectory=/opt/session-service/current");
       expect(unit).to.contain("EnvironmentFile=/etc/session-service.env");
       expect(unit).to.match(/^Restart=on-failure$/m);
@@ -84,13 +123,20 @@ describe("the real template", () => {
       expect(userDataScript()).to.match(/systemctl enable --now .*\bsession-service\.service/);
     });
 
-    it("runs exactly what `npm run serve` runs", () => {
-      const serve = (
+    it("runs `npm run serve`'s entry point compiled by `npm run build:service`, without ts-node", () => {
+      const scripts = (
         JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
           scripts: Record<string, string>;
         }
-      ).scripts.serve;
-      expect(unit).to.contain(`ExecStart=/usr/bin/env ${serve}\n`);
+      ).scripts;
+      expect(scripts.serve).to.contain("scripts/serve.ts");
+      expect(scripts["build:service"]).to.contain("tsconfig.service.json");
+      const build = JSON.parse(readFileSync(join(ROOT, "tsconfig.service.json"), "utf8")) as {
+        compilerOptions: { outDir: string; rootDir: string };
+      };
+      expect(build.compilerOptions).to.deep.include({ outDir: "build", rootDir: "." });
+      expect(unit).to.contain("ExecStart=/usr/bin/env node build/scripts/serve.js\n");
+      expect(unit).not.to.contain("ts-node");
     });
 
     it("is configured only with variables the service reads, pointing at the stack's own stores", () => {

@@ -35,8 +35,15 @@ interface Instance {
 const digestOf = (file: string) =>
   createHash("sha256").update(fs.readFileSync(file)).digest("hex").slice(0, 12);
 
-/** The checkout as deploy.sh would pack it: tracked and unignored files, no node_modules. */
-function packCheckout(archive: string, change?: (dir: string) => void): void {
+/**
+ * The checkout as deploy.sh would pack it: tracked and unignored files, compiled into build/ by
+ * `npm run build:service`, no node_modules. `build: false` leaves the compiled service out.
+ */
+function packCheckout(
+  archive: string,
+  change?: (dir: string) => void,
+  { build = true }: { build?: boolean } = {},
+): void {
   const listed = spawnSync(
     "git",
     ["ls-files", "-z", "--cached", "--others", "--exclude-standard"],
@@ -55,6 +62,15 @@ function packCheckout(archive: string, change?: (dir: string) => void): void {
       fs.copyFileSync(path.join(REPO_ROOT, file), path.join(copy, file));
     }
     change?.(copy);
+    if (build) {
+      fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(copy, "node_modules"));
+      const built = spawnSync("npm", ["run", "--silent", "build:service"], {
+        cwd: copy,
+        encoding: "utf8",
+      });
+      if (built.status !== 0) throw new Error(`build:service failed: ${built.stderr}`);
+      fs.rmSync(path.join(copy, "node_modules"));
+    }
     const tar = spawnSync("tar", ["-czf", archive, "-C", copy, "."], { encoding: "utf8" });
     if (tar.status !== 0) throw new Error(`tar failed: ${tar.stderr}`);
   } finally {
@@ -172,9 +188,15 @@ describe("install-session-service.sh", () => {
     // Only what the service runs on: no test runner, no report generator.
     const modules = path.join(instance.serviceRoot, "current", "node_modules");
     expect(fs.existsSync(path.join(modules, "fastify"))).to.equal(true);
-    expect(fs.existsSync(path.join(modules, "ts-node"))).to.equal(true);
     expect(fs.existsSync(path.join(modules, "@cucumber"))).to.equal(false);
     expect(await health(instance)).to.deep.include({ status: 200 });
+    // node on the compiled service, not ts-node on its sources.
+    const command = fs
+      .readFileSync(`/proc/${pidOf(instance)}/cmdline`, "utf8")
+      .split("\0")
+      .filter((arg) => arg !== "");
+    expect(command.slice(-1)).to.deep.equal(["build/scripts/serve.js"]);
+    expect(command.join(" ")).not.to.contain("ts-node");
   });
 
   it("reinstalls the same archive without npm ci and restarts the service", async () => {
@@ -213,11 +235,24 @@ describe("install-session-service.sh", () => {
 
   it("waits for the first boot: refuses when it failed, goes on when it only warned", async () => {
     const failedBoot = await newInstance();
-    const refused = install(failedBoot, [archive], { FAKE_CLOUD_INIT_EXIT: "1" });
+    const bootLog = path.join(work, "cloud-init-output.log");
+    const lines = Array.from({ length: 40 }, (_, i) => `boot line ${i + 1}`);
+    fs.writeFileSync(
+      bootLog,
+      `${lines.join("\n")}\nsha256sum: WARNING: 1 computed checksum did NOT match\n`,
+    );
+    const refused = install(failedBoot, [archive], {
+      FAKE_CLOUD_INIT_EXIT: "1",
+      FIRST_BOOT_LOG: bootLog,
+    });
     expect(refused.status).to.equal(1);
     expect(refused.stderr).to.contain(
-      "the instance's first boot (UserData) failed; see /var/log/cloud-init-output.log",
+      `the instance's first boot (UserData) failed; its log ends above (${bootLog})`,
     );
+    // The last 30 lines, so the cause is in deploy.sh's output rather than on the instance.
+    expect(refused.stderr).to.contain("computed checksum did NOT match");
+    expect(refused.stderr).to.contain("boot line 12\n");
+    expect(refused.stderr).not.to.contain("boot line 11\n");
     expect(fs.existsSync(failedBoot.serviceRoot)).to.equal(false);
 
     const warned = install(instance, [archive], { FAKE_CLOUD_INIT_EXIT: "2" });
@@ -232,6 +267,16 @@ describe("install-session-service.sh", () => {
     expect(run.stderr).to.contain(`${UNIT} is not defined on this instance`);
     expect(run.stderr).to.contain("./teardown.sh && ./deploy.sh");
     expect(fs.existsSync(bare.serviceRoot)).to.equal(false);
+  });
+
+  it("refuses an archive that holds no compiled service, and keeps the running release", async () => {
+    const uncompiled = path.join(work, "uncompiled.tar.gz");
+    packCheckout(uncompiled, undefined, { build: false });
+    const good = current(instance);
+    const run = install(instance, [uncompiled]);
+    expect(run.status).to.equal(1);
+    expect(run.stderr).to.contain("the archive has no build/scripts/serve.js");
+    expect(current(instance)).to.equal(good);
   });
 
   it("says how it is used when the archive is missing", () => {

@@ -213,10 +213,27 @@ describe("the project's own rules", () => {
       expectOnly(problems, `${POLICY}.0.Resource`, 'Resource "*" for dynamodb actions');
     });
 
+    it('accepts Resource "*" for dynamodb:ListStreams alone, which names no resource', () => {
+      const problems = problemsAfter((template) => {
+        (statements(template)[2] as JsonObject).Action = ["dynamodb:ListStreams"];
+      });
+      expect(problems).to.deep.equal([]);
+    });
+
+    it('rejects Resource "*" once a stream read joins dynamodb:ListStreams', () => {
+      const problems = problemsAfter((template) => {
+        (statements(template)[2] as JsonObject).Action = [
+          "dynamodb:ListStreams",
+          "dynamodb:GetRecords",
+        ];
+      });
+      expectOnly(problems, `${POLICY}.2.Resource`, 'Resource "*" for dynamodb actions');
+    });
+
     it("rejects dynamodb:* and s3:*", () => {
       const problems = problemsAfter((template) => {
         (statements(template)[0] as JsonObject).Action = "dynamodb:*";
-        (statements(template)[2] as JsonObject).Action = ["s3:*"];
+        (statements(template)[3] as JsonObject).Action = ["s3:*"];
       });
       expect(problems.map((p) => p.message)).to.deep.equal([
         "dynamodb:* grants every action; name the actions needed",
@@ -226,11 +243,11 @@ describe("the project's own rules", () => {
 
     it("rejects S3 actions on a bucket that is not this stack's", () => {
       const problems = problemsAfter((template) => {
-        (statements(template)[2] as JsonObject).Resource = "arn:aws:s3:::someone-elses-bucket/*";
+        (statements(template)[3] as JsonObject).Resource = "arn:aws:s3:::someone-elses-bucket/*";
       });
       expectOnly(
         problems,
-        `${POLICY}.2.Resource`,
+        `${POLICY}.3.Resource`,
         "must be scoped to this template's AWS::S3::Bucket",
       );
     });
@@ -276,6 +293,22 @@ describe("the project's own rules", () => {
         `${TABLE}.KeySchema`,
         `${TABLE}.AttributeDefinitions`,
       ]);
+    });
+
+    it("rejects a table without the stream the store reads", () => {
+      const problems = problemsAfter((template) => {
+        delete props(template, "SessionTable").StreamSpecification;
+        // The stream's ARN is gone with it; nothing may still grant on it.
+        statements(template).splice(1, 1);
+      });
+      expectOnly(problems, `${TABLE}.StreamSpecification`, "stream must be NEW_AND_OLD_IMAGES");
+    });
+
+    it("rejects a stream that carries keys only", () => {
+      const problems = problemsAfter((template) => {
+        at(props(template, "SessionTable"), "StreamSpecification").StreamViewType = "KEYS_ONLY";
+      });
+      expectOnly(problems, `${TABLE}.StreamSpecification`, "stream must be NEW_AND_OLD_IMAGES");
     });
 
     it("rejects a table name default other than the store's", () => {

@@ -1,28 +1,10 @@
-import { spawn } from "node:child_process";
 import { createServer, type Server } from "node:http";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
 import { loadStoreTarget, type StoreTarget } from "../../../service/config";
 import { exitCodeOf, formatResult, runChecks } from "../../../service/doctor";
 import { closedPort, hangingServer, type LocalEnv, localEnv, ROOT, withPorts } from "../localEnv";
-
-/** Runs `npm run doctor`'s script with these variables; resolves with its exit code and output. */
-function doctor(env: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> {
-  const child = spawn(process.execPath, ["-r", "ts-node/register", join("scripts", "doctor.ts")], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout.on("data", (c: Buffer) => {
-    out += c.toString();
-  });
-  child.stderr.on("data", (c: Buffer) => {
-    out += c.toString();
-  });
-  return new Promise((resolve) => child.once("exit", (code) => resolve({ code: code ?? -1, out })));
-}
+import { runDoctor } from "./runDoctor";
 
 const verdictLines = (out: string) => out.split("\n").filter((l) => /^(ok|FAIL|skip) /.test(l));
 
@@ -138,7 +120,7 @@ describe("npm run doctor", () => {
   it("exits 0 configured by the AWS stack's variables, 1 with FAIL lines on closed ports", async () => {
     const dynamodb = env.description.storeConfig.dynamodb;
     const seed = env.description.valkey.seeds[0];
-    const ok = await doctor({
+    const ok = await runDoctor({
       HSS_VALKEY_ENDPOINT: `${seed?.host}:${seed?.port}`,
       HSS_DYNAMODB_REGION: dynamodb.region,
       HSS_DYNAMODB_ENDPOINT: dynamodb.endpoint,
@@ -155,7 +137,7 @@ describe("npm run doctor", () => {
     ).to.deep.equal([]);
     expect(verdictLines(ok.out)).to.have.length.of.at.least(13);
     const closedSeed = `127.0.0.1:${await closedPort()}`;
-    const failing = await doctor({
+    const failing = await runDoctor({
       HSS_ENV_FILE: ".local-env.json",
       HSS_VALKEY_ENDPOINT: closedSeed,
       HSS_DYNAMODB_ENDPOINT: `http://127.0.0.1:${await closedPort()}`,
