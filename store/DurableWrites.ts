@@ -13,8 +13,9 @@ import {
   assertStorable,
   decodePayload,
   encodeTombstone,
-  recordOf,
+  orderOf,
   type SessionChange,
+  type SessionRecord,
   sessionOfRecord,
 } from "./SessionRecord";
 import type { ValkeyCache } from "./ValkeyCache";
@@ -54,20 +55,16 @@ export class DurableWrites {
       }
       if (!old) return false;
       try {
-        gone = await this.durable.deleteIfEqual(id, old);
+        gone = await this.durable.deleteIfEqual({ ...old, id }, tombstoneOf(id, old));
       } catch (error) {
         if (this.config.durableFailurePolicy === "reject") throw writeFailure(error, false);
         return this.journalled.delete(id, error);
       }
       // Another version took its place between the read and the delete: delete that one.
       if (!gone) continue;
-      const oldSession = decodePayload(old.payload, "dynamodb");
       // A tombstone until the old expiry keeps a read that began before the delete from restoring it.
-      const cache = await outcome(
-        oldSession
-          ? this.cache.write(id, encodeTombstone(recordOf(oldSession, "")), old.expiresAt)
-          : this.cache.delete(id),
-      );
+      const tombstone = tombstoneOf(id, old);
+      const cache = await outcome(this.cache.write(id, tombstone.payload, tombstone.expiresAt));
       this.bookkeeping.afterWrite(id, { durable: "written", cache });
       return true;
     }
@@ -120,4 +117,18 @@ export class DurableWrites {
     }
     throw new ConcurrentUpdateError(id);
   }
+}
+
+/** The tombstone that takes a deleted copy's place, in both stores, until its old expiry. */
+function tombstoneOf(id: string, old: DurableItem): SessionRecord {
+  const { version, createdAt } = orderOf(old.payload);
+  const payload = encodeTombstone({
+    id,
+    version,
+    createdAt,
+    updatedAt: 0,
+    expiresAt: old.expiresAt,
+    payload: "",
+  });
+  return { id, version: version + 1, createdAt, updatedAt: 0, expiresAt: old.expiresAt, payload };
 }

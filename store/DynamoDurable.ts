@@ -1,6 +1,5 @@
 import {
   ConditionalCheckFailedException,
-  DeleteItemCommand,
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -17,6 +16,8 @@ export interface DurableItem {
   /** Epoch milliseconds; 0 for an item written before the attribute existed. */
   createdAt: number;
   expiresAt: number;
+  /** A deleted session's tombstone: no session, but its place in the order of copies. */
+  deleted: boolean;
 }
 
 /** Where a copy stands among every copy of a session: compared by createdAt, version, then bytes. */
@@ -24,13 +25,6 @@ export interface DurableOrder {
   createdAt: number;
   version: number;
   payload: string;
-}
-
-/** Is `a` strictly after `b` in the order of copies (the order the cache's scripts use too)? */
-export function isAfter(a: DurableOrder, b: DurableOrder): boolean {
-  if (a.createdAt !== b.createdAt) return a.createdAt > b.createdAt;
-  if (a.version !== b.version) return a.version > b.version;
-  return a.payload > b.payload;
 }
 
 /** Errors after which DynamoDB never had the request: the connection was refused or never made. */
@@ -90,11 +84,17 @@ const TTL = SESSION_TABLE.ttlAttribute;
 const PAYLOAD = ITEM_ATTRIBUTES.payload;
 const VERSION = ITEM_ATTRIBUTES.version;
 const CREATED = ITEM_ATTRIBUTES.createdAt;
+const DELETED = ITEM_ATTRIBUTES.deleted;
 
-/** The condition "the table's copy is before :c/:v/:p", with its names (values added per call). */
-const OLDER_THAN =
-  "attribute_not_exists(#k) OR attribute_not_exists(#c) OR #c < :c OR (#c = :c AND (#v < :v OR (#v = :v AND #p < :p)))";
-const OLDER_NAMES = { "#k": KEY, "#c": CREATED, "#v": VERSION, "#p": PAYLOAD };
+/**
+ * The conditions "the table's copy is before :c/:v/:p" (order of copies: createdAt, version, a
+ * tombstone before a live copy, then the bytes), for a live copy and for a tombstone.
+ */
+const BEFORE =
+  "attribute_not_exists(#k) OR attribute_not_exists(#c) OR #c < :c OR (#c = :c AND (#v < :v OR (#v = :v AND";
+const OLDER_THAN_LIVE = `${BEFORE} attribute_not_exists(#d) AND #p < :p)))`;
+const OLDER_THAN_TOMBSTONE = `${BEFORE} (attribute_not_exists(#d) OR #p < :p))))`;
+const OLDER_NAMES = { "#k": KEY, "#c": CREATED, "#v": VERSION, "#p": PAYLOAD, "#d": DELETED };
 const orderValues = (o: DurableOrder) => ({
   ":c": { N: String(o.createdAt) },
   ":v": { N: String(o.version) },
@@ -154,7 +154,7 @@ export class DynamoDurable {
   async getLive(id: string): Promise<DurableItem | null> {
     this.stats.count("dynamodb", "reads");
     const item = await this.get(id);
-    const live = item && isLive(item.expiresAt, this.config.clock()) ? item : null;
+    const live = item && !item.deleted && isLive(item.expiresAt, this.config.clock()) ? item : null;
     this.stats.count("dynamodb", live ? "hits" : "misses");
     return live;
   }
@@ -165,8 +165,8 @@ export class DynamoDurable {
    */
   putNew(record: SessionRecord, nowSeconds: number): Promise<boolean> {
     return this.conditionalPut(record, {
-      ConditionExpression: "attribute_not_exists(#k) OR #ttl <= :now",
-      ExpressionAttributeNames: { "#k": KEY, "#ttl": TTL },
+      ConditionExpression: "attribute_not_exists(#k) OR #ttl <= :now OR attribute_exists(#d)",
+      ExpressionAttributeNames: { "#k": KEY, "#ttl": TTL, "#d": DELETED },
       ExpressionAttributeValues: { ":now": { N: String(nowSeconds) } },
     });
   }
@@ -189,58 +189,46 @@ export class DynamoDurable {
   /** Writes the record unless the table holds it or a later copy (replays are idempotent). */
   putIfNewer(record: SessionRecord): Promise<boolean> {
     return this.conditionalPut(record, {
-      ConditionExpression: OLDER_THAN,
+      ConditionExpression: OLDER_THAN_LIVE,
       ExpressionAttributeNames: OLDER_NAMES,
       ExpressionAttributeValues: orderValues(record),
     });
   }
 
-  /** Deletes the item unless it holds a copy at or after `order` (a delete's tombstone); false when kept. */
-  deleteIfOlder(id: string, order: DurableOrder): Promise<boolean> {
-    return this.command("delete", async () => {
-      try {
-        await this.client.send(
-          new DeleteItemCommand({
-            TableName: this.config.tableName,
-            Key: { [KEY]: { S: id } },
-            ConditionExpression: OLDER_THAN,
-            ExpressionAttributeNames: OLDER_NAMES,
-            ExpressionAttributeValues: orderValues(order),
-          }),
-          this.bounded(),
-        );
-        return true;
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return false;
-        throw error;
-      }
-    });
+  /** A tombstone in place of whatever copy is older (a journalled delete's replay); false when kept. */
+  putTombstoneIfNewer(tombstone: SessionRecord): Promise<boolean> {
+    return this.conditionalPut(
+      tombstone,
+      {
+        ConditionExpression: OLDER_THAN_TOMBSTONE,
+        ExpressionAttributeNames: OLDER_NAMES,
+        ExpressionAttributeValues: orderValues(tombstone),
+      },
+      true,
+    );
   }
 
   /**
-   * Deletes the item while it still holds exactly `seen`; true when it is gone afterwards (deleted
-   * by this call, or by an earlier attempt of it whose answer was lost, or by another deleter),
-   * false when another version took its place meanwhile.
+   * Replaces `seen` with `tombstone` while the item still holds exactly `seen`; true when the session
+   * is gone afterwards (by this call, by an earlier attempt of it whose answer was lost, or by another
+   * deleter), false when another version took its place meanwhile.
    */
-  deleteIfEqual(id: string, seen: DurableItem): Promise<boolean> {
-    return this.command("delete", async () => {
-      try {
-        await this.client.send(
-          new DeleteItemCommand({
-            TableName: this.config.tableName,
-            Key: { [KEY]: { S: id } },
-            ConditionExpression: "#p = :p",
-            ExpressionAttributeNames: { "#p": PAYLOAD },
-            ExpressionAttributeValues: { ":p": { S: seen.payload } },
-          }),
-          this.bounded(),
-        );
-        return true;
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        return (await this.get(id)) === null;
-      }
-    });
+  async deleteIfEqual(
+    seen: DurableItem & { id: string },
+    tombstone: SessionRecord,
+  ): Promise<boolean> {
+    const replaced = await this.conditionalPut(
+      tombstone,
+      {
+        ConditionExpression: "#p = :p",
+        ExpressionAttributeNames: { "#p": PAYLOAD },
+        ExpressionAttributeValues: { ":p": { S: seen.payload } },
+      },
+      true,
+    );
+    if (replaced) return true;
+    const now = await this.get(seen.id);
+    return now === null || now.deleted;
   }
 
   close(): void {
@@ -253,6 +241,7 @@ export class DynamoDurable {
       ConstructorParameters<typeof PutItemCommand>[0],
       "ConditionExpression" | "ExpressionAttributeNames" | "ExpressionAttributeValues"
     >,
+    tombstone = false,
   ): Promise<boolean> {
     return this.command("write", async () => {
       try {
@@ -265,6 +254,7 @@ export class DynamoDurable {
               [VERSION]: { N: String(record.version) },
               [CREATED]: { N: String(record.createdAt) },
               [TTL]: { N: String(record.expiresAt) },
+              ...(tombstone ? { [DELETED]: { BOOL: true } } : {}),
             },
             ...condition,
           }),
@@ -313,7 +303,7 @@ export class DynamoDurable {
   }
 }
 
-type Attributes = Record<string, { S?: string; N?: string } | undefined>;
+type Attributes = Record<string, { S?: string; N?: string; BOOL?: boolean } | undefined>;
 
 function toDurable(item: Attributes): DurableItem {
   return {
@@ -321,5 +311,6 @@ function toDurable(item: Attributes): DurableItem {
     version: Number(item[VERSION]?.N ?? 0),
     createdAt: Number(item[CREATED]?.N ?? 0),
     expiresAt: Number(item[TTL]?.N ?? 0),
+    deleted: item[DELETED]?.BOOL === true,
   };
 }

@@ -1,6 +1,5 @@
 import { Script } from "@valkey/valkey-glide";
 import { JOURNAL_BUCKETS, journalKey } from "./cacheKey";
-import type { DurableOrder } from "./DynamoDurable";
 import { orderOf, type SessionRecord } from "./SessionRecord";
 import type { StoreStats } from "./StoreStats";
 import type { JournalField, ValkeyCommands } from "./ValkeyCache";
@@ -17,7 +16,7 @@ export interface JournalledWrite {
 /** What a replay writes to DynamoDB: writes conditional on the order of the copy it holds. */
 export interface ReplayTarget {
   putIfNewer(record: SessionRecord): Promise<boolean>;
-  deleteIfOlder(sessionId: string, order: DurableOrder): Promise<boolean>;
+  putTombstoneIfNewer(tombstone: SessionRecord): Promise<boolean>;
 }
 
 /** What one drain did: whether every bucket is now empty, and how many writes it replayed. */
@@ -135,13 +134,11 @@ export class SessionJournal {
   private async replay(key: string, sessionId: string, value: string): Promise<void> {
     const write = parse(sessionId, value);
     try {
-      if (write.op === "delete") {
-        await this.durable.deleteIfOlder(sessionId, orderOf(write.payload));
-      } else {
-        const { version, createdAt } = orderOf(write.payload);
-        const record = { id: sessionId, version, createdAt, updatedAt: 0, ...write };
-        await this.durable.putIfNewer(record);
-      }
+      const { version, createdAt } = orderOf(write.payload);
+      const { payload, expiresAt } = write;
+      const record = { id: sessionId, version, createdAt, updatedAt: 0, expiresAt, payload };
+      if (write.op === "delete") await this.durable.putTombstoneIfNewer(record);
+      else await this.durable.putIfNewer(record);
     } catch (error) {
       throw new ReplayFailure(error);
     }

@@ -94,7 +94,8 @@ export class SessionReads {
     this.counters.count("dynamodb", "reads");
     const item = await outcome(this.durable.get(id));
     if (item.status === "rejected") return cached.session;
-    const live = item.value && isLive(item.value.expiresAt, this.clock()) ? item.value : null;
+    const found = item.value;
+    const live = found && !found.deleted && isLive(found.expiresAt, this.clock()) ? found : null;
     const copy = live
       ? { payload: live.payload, expiresAt: live.expiresAt }
       : cached.session

@@ -23,6 +23,11 @@ export const ITEM_ATTRIBUTES = {
   version: "version",
   /** When the session was created, epoch ms (Number): orders a re-created id after its predecessor. */
   createdAt: "created_at",
+  /**
+   * Present (Boolean true) on a deleted session's tombstone: kept until the old expiry so that no
+   * replay of an older write can bring the session back. Reads treat it as no session.
+   */
+  deleted: "deleted",
 } as const;
 
 /** The CreateTable request for the session table. TTL is enabled separately (UpdateTimeToLive). */

@@ -9,11 +9,17 @@ import type { Session } from "./Session";
 import { decodePayload, isLive } from "./SessionRecord";
 import type { StoreCommand, StoreStats } from "./StoreStats";
 
-/** Orders two payloads: (createdAt, version), then the bytes, so every copy of a session has one rank. */
+/**
+ * Orders two payloads: (createdAt, version), then a tombstone before a live copy (a sign-out wins a
+ * tie), then the bytes, so every copy of a session has one rank.
+ */
 const ORDER = `
 local function rank(p)
   local v, c = string.match(p, '^{"version":(%d+),"createdAt":(%d+),')
   return tonumber(c), tonumber(v)
+end
+local function tombstone(p)
+  return string.match(p, '^{"version":%d+,"createdAt":%d+,"deleted":true}$') ~= nil
 end
 local function newer(a, b)
   local ac, av = rank(a)
@@ -21,6 +27,8 @@ local function newer(a, b)
   if not bc then return true end
   if ac ~= bc then return ac > bc end
   if av ~= bv then return av > bv end
+  local at, bt = tombstone(a), tombstone(b)
+  if at ~= bt then return at end
   return a > b
 end
 `;

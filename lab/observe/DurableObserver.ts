@@ -25,7 +25,8 @@ export class DurableObserver {
         ConsistentRead: true,
       }),
     );
-    if (!Item) return null;
+    // A deleted session's tombstone (kept until its old expiry) holds no session.
+    if (!Item || Item[ITEM_ATTRIBUTES.deleted]?.BOOL === true) return null;
     const payload = Item[ITEM_ATTRIBUTES.payload]?.S ?? "";
     const ttl = Item[SESSION_TABLE.ttlAttribute];
     if (ttl?.N === undefined || !/^\d+$/.test(ttl.N)) {
