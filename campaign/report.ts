@@ -87,6 +87,12 @@ export function writeCampaignReport(run: CampaignRun, resultsDir: string): strin
       type: "text/plain",
       extension: "txt",
     },
+    {
+      name: "history",
+      body: run.history.events.map((e) => JSON.stringify(e)).join("\n"),
+      type: "application/x-ndjson",
+      extension: "ndjson",
+    },
   ];
   return writeAllureResult(resultsDir, {
     name: `Campaign, seed ${options.seed}, ${run.serverNames.length} servers`,

@@ -94,7 +94,10 @@ export async function runCampaign(
     servers: serverNames,
     classes: options.classes,
   });
-  const keyPrefix = `campaign:${seed}:${randomBytes(3).toString("hex")}:`;
+  const runTag = randomBytes(3).toString("base64url");
+  const keyPrefix = `campaign:${seed}:${runTag}:`;
+  // DynamoDB keys sessions by id alone: a run's chosen ids carry its tag, clear of earlier runs'.
+  for (const op of plan) if (op.chosenId) op.chosenId = `${op.chosenId.slice(0, -4)}${runTag}`;
   const toxiproxyUrl = env.description.toxiproxy?.url;
   if (!toxiproxyUrl) throw new Error("a campaign needs the environment's fault proxy");
   const workDir = mkdtempSync(join(tmpdir(), "hss-campaign-"));
@@ -123,7 +126,7 @@ export async function runCampaign(
     const ticker = setInterval(() => {
       const elapsed = ((Date.now() - startedAt) / 1000).toFixed(0);
       options.progress?.(
-        `campaign: ${elapsed} s, ${counts.operations} operations, ${counts.faults} faults, ${counts.stale} anomalies so far`,
+        `campaign: ${elapsed} s, ${counts.operations} operations, ${counts.faults} faults, ${counts.stale} reads older than their user had seen (the checker judges them at the end)`,
       );
     }, 1000);
     ticker.unref();
