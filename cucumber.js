@@ -53,7 +53,7 @@ module.exports = {
   // @perf measures the store library itself, so it runs in the default profile only.
   "local-http": {
     ...local,
-    tags: "not @perf",
+    tags: "not @perf and not @servers",
     worldParameters: { ...local.worldParameters, driver: "http" },
     formatOptions: {
       ...local.formatOptions,

@@ -3,17 +3,17 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as pace } from "node:timers/promises";
-import { type CheckOptions, checkHistory, type FinalObservation } from "../checker/checkHistory";
+import { type CheckOptions, checkHistory } from "../checker/checkHistory";
 import { History } from "../checker/History";
 import type { Verdict } from "../checker/Verdict";
-import { eventually } from "../common/eventually";
 import { messageOf } from "../common/messageOf";
 import { AppServers } from "../lab/AppServers";
 import type { Environment } from "../lab/Environment";
-import { FAULT_CLASS_INFO, type FaultClass } from "../lab/faultClasses";
+import { type FaultClass, LEASE_MS, MARGIN_MS, stalenessBounds } from "../lab/faultClasses";
 import { Nemesis } from "../lab/Nemesis";
 import { CacheObserver } from "../lab/observe/CacheObserver";
 import { DurableObserver } from "../lab/observe/DurableObserver";
+import { observeFinal, settled } from "../lab/observe/finalState";
 import { observerDynamoClient } from "../lab/observe/observerDynamoClient";
 import { ServiceClient } from "../lab/ServiceClient";
 import { cacheKey, type Session } from "../store";
@@ -54,23 +54,8 @@ export interface CampaignRun {
   line: string;
 }
 
-/** The store's lease and journal scan as the servers run them (store defaults). */
-const LEASE_MS = 1000;
-const JOURNAL_SCAN_MS = 1000;
-/** Room for a request in flight when a lease runs out or a heal lands. */
-const MARGIN_MS = 500;
 /** How long an operation's answer may take before it counts as unanswered (info). */
 const CLIENT_TIMEOUT_MS = 8000;
-
-/** L per fault class: how long after a write (or the fault's heal) a read may still miss it. */
-export function stalenessBounds(): Record<string, number> {
-  const bounds: Record<string, number> = {};
-  for (const [name, info] of Object.entries(FAULT_CLASS_INFO)) {
-    bounds[name] =
-      info.store === "dynamodb" ? JOURNAL_SCAN_MS + LEASE_MS + MARGIN_MS : LEASE_MS + MARGIN_MS;
-  }
-  return bounds;
-}
 
 /**
  * One campaign: K app servers on the running environment, the seeded plan of operations by many
@@ -151,8 +136,14 @@ export async function runCampaign(
     }
     log("healed every fault; letting the stores settle");
     for (const server of servers.servers) if (!server.running()) await server.start();
-    await settle(cache, keyPrefix, history);
-    const final = await observe(history, clients[0] as ServiceClient, cache, durable, keyPrefix);
+    await settled(cache, keyPrefix, history.events.at(-1)?.at ?? Date.now(), LEASE_MS + MARGIN_MS);
+    const reader = clients[0] as ServiceClient;
+    const final = await observeFinal(
+      history.sessionIds(),
+      (id) => reader.get(id),
+      { cache, durable },
+      (id) => cacheKey(keyPrefix, id),
+    );
     const check: CheckOptions = { defaultTtlSeconds: 1800, stalenessMs };
     const verdict = checkHistory(history, final, check);
     const classes = new Set(schedule.map((f) => f.class)).size;
@@ -278,57 +269,6 @@ async function runUser(
       // Recorded in the history (fail or info); the user goes on with the next operation.
     }
   }
-}
-
-/** Until the journal is empty and every lease granted during the faults has run out. */
-async function settle(cache: CacheObserver, keyPrefix: string, history: History): Promise<void> {
-  await eventually(
-    async () => {
-      const pending = await cache.journalLength(keyPrefix);
-      if (pending > 0) throw new Error(`${pending} journalled writes not yet in DynamoDB`);
-    },
-    { timeoutMs: 30_000, intervalMs: 200, what: "the shared journal to drain" },
-  );
-  const lastEvent = history.events.at(-1)?.at ?? Date.now();
-  await eventually(
-    () => {
-      if (Date.now() < lastEvent + LEASE_MS + MARGIN_MS) throw new Error("a lease may still run");
-    },
-    { timeoutMs: LEASE_MS + MARGIN_MS + 5000, intervalMs: 100, what: "every lease to run out" },
-  );
-}
-
-/** Every session of the history: a read through a server, then both stores' raw copies. */
-async function observe(
-  history: History,
-  client: ServiceClient,
-  cache: CacheObserver,
-  durable: DurableObserver,
-  keyPrefix: string,
-): Promise<Map<string, FinalObservation>> {
-  const final = new Map<string, FinalObservation>();
-  for (const id of history.sessionIds()) {
-    const read = await eventually(() => client.get(id), {
-      timeoutMs: 10_000,
-      intervalMs: 200,
-      what: `a final read of session ${id}`,
-    });
-    const [cached, item] = await Promise.all([
-      cache.entry(cacheKey(keyPrefix, id)),
-      durable.entry(id),
-    ]);
-    final.set(id, {
-      read,
-      cache: cached?.session
-        ? { version: cached.session.version, payload: cached.payload, expiresAt: cached.expiresAt }
-        : null,
-      durable: item
-        ? { version: item.version, payload: item.payload, expiresAt: item.expiresAt }
-        : null,
-      observedAt: Date.now(),
-    });
-  }
-  return final;
 }
 
 /** Paces the run: resolves at `time` (epoch ms), at once if it has passed. */

@@ -1,4 +1,4 @@
-import { clusterNodes } from "../probe/resp";
+import { clusterNodes, respCommand } from "../probe/resp";
 import type { AppServer, AppServers } from "./AppServers";
 import type { Environment } from "./Environment";
 import { FAULT_CLASS_INFO, type FaultClass } from "./faultClasses";
@@ -12,6 +12,8 @@ export interface FaultSpec {
   offsetMs?: number;
   /** For node faults: which primary (or replica), by port order. Default: 0. */
   node?: number;
+  /** For node faults: the node serving this cache key instead (its primary, or that one's replica). */
+  key?: string;
 }
 
 export interface NemesisOptions {
@@ -76,7 +78,7 @@ export class Nemesis {
     if (info.scope === "links") return this.linkFault(fault, info.store ?? "valkey");
     switch (fault.class) {
       case "primary-killed": {
-        const port = await this.nodeOf("primary", fault.node);
+        const port = await this.nodeOf("primary", fault.node, fault.key);
         await this.need("killNode")(port);
         return async () => {
           await this.need("restartNode")(port);
@@ -85,10 +87,8 @@ export class Nemesis {
       }
       case "primary-paused":
       case "replica-paused": {
-        const port = await this.nodeOf(
-          fault.class === "primary-paused" ? "primary" : "replica",
-          fault.node,
-        );
+        const role = fault.class === "primary-paused" ? "primary" : "replica";
+        const port = await this.nodeOf(role, fault.node, fault.key);
         await this.need("pauseNode")(port);
         return () => this.need("resumeNode")(port);
       }
@@ -131,11 +131,12 @@ export class Nemesis {
     return this.servers.get(name);
   }
 
-  /** The `index`-th node of that role, by port, as the cluster sees it now. */
-  private async nodeOf(role: "primary" | "replica", index = 0): Promise<number> {
+  /** The `index`-th node of that role by port (or the one serving `key`), as the cluster sees it now. */
+  private async nodeOf(role: "primary" | "replica", index = 0, key?: string): Promise<number> {
     const known = this.env.description.valkey.nodes;
     for (const node of known) {
       try {
+        if (key !== undefined) return await nodeServing(node.host, node.port, key, role);
         const nodes = (await clusterNodes(node.host, node.port)).filter((n) => n.role === role);
         const chosen = nodes[index % Math.max(1, nodes.length)];
         if (chosen) return chosen.port;
@@ -153,4 +154,34 @@ export class Nemesis {
     if (!fn) throw new Error(`this environment cannot ${method}: the fault needs a local cluster`);
     return fn.bind(this.env) as NonNullable<Environment[K]>;
   }
+}
+
+/** The primary serving `key`'s slot, or a replica of it, from one node's CLUSTER NODES. */
+async function nodeServing(
+  host: string,
+  port: number,
+  key: string,
+  role: "primary" | "replica",
+): Promise<number> {
+  const slot = Number(await respCommand(host, port, ["CLUSTER", "KEYSLOT", key]));
+  const lines = String(await respCommand(host, port, ["CLUSTER", "NODES"]))
+    .trim()
+    .split("\n");
+  const fields = lines.map((line) => line.split(" "));
+  const owner = fields.find(
+    (f) =>
+      /master/.test(f[2] ?? "") &&
+      !/fail/.test(f[2] ?? "") &&
+      f.slice(8).some((range) => {
+        const [from, to = from] = range.split("-").map(Number);
+        return from !== undefined && slot >= from && slot <= (to ?? from);
+      }),
+  );
+  if (!owner) throw new Error(`no primary serves slot ${slot}`);
+  const chosen =
+    role === "primary" ? owner : fields.find((f) => f[3] === owner[0] && !/fail/.test(f[2] ?? ""));
+  const address = (chosen?.[1] ?? "").split("@")[0] ?? "";
+  const nodePort = Number(address.slice(address.lastIndexOf(":") + 1));
+  if (!chosen || !Number.isInteger(nodePort)) throw new Error(`no ${role} serves slot ${slot}`);
+  return nodePort;
 }

@@ -116,3 +116,30 @@ export const FAULT_CLASS_INFO: Record<FaultClass, FaultClassInfo> = {
     onAws: false,
   },
 };
+
+/** The store's cache lease and journal scan interval, at their defaults (store/config.ts). */
+export const LEASE_MS = 1000;
+const JOURNAL_SCAN_MS = 1000;
+/** The breaker's open time at its default: a server keeps off the cache that long after a fault. */
+const BREAKER_OPEN_MS = 1000;
+/** Room for a request in flight when a lease runs out or a heal lands. */
+export const MARGIN_MS = 500;
+
+/**
+ * L per fault class, in milliseconds: how long after a write completes, or the fault heals, a read
+ * on any server may still miss the write. A write that reaches DynamoDB but not the cache is
+ * served stale at most until the entry's lease runs out (a breaker opened by the fault may keep its
+ * writer off the cache a little longer); a write journalled while DynamoDB fails is in DynamoDB one
+ * journal scan after the heal. 0 for every class where the store can promise it (none here: every
+ * class can leave some server writing to one store only).
+ */
+export function stalenessBounds(): Record<FaultClass, number> {
+  const bounds = {} as Record<FaultClass, number>;
+  for (const name of FAULT_CLASSES) {
+    bounds[name] =
+      FAULT_CLASS_INFO[name].store === "dynamodb"
+        ? JOURNAL_SCAN_MS + LEASE_MS + MARGIN_MS
+        : BREAKER_OPEN_MS + LEASE_MS + MARGIN_MS;
+  }
+  return bounds;
+}

@@ -11,12 +11,17 @@ import type { SessionWorld } from "../support/world";
 /** Healing may restart a killed node (up to 30 s) before the store settles (up to 10 s). */
 const HEALING_STEP_TIMEOUT_MS = 60_000;
 
-const OPERATIONS: Record<string, (world: SessionWorld, user: string) => Promise<unknown>> = {
-  "sign in": (w, user) => w.signIn(user),
-  "read the session": (w, user) => w.read(user),
-  "change the session": (w, user) => w.change(user, { user, changedDuringFault: true }),
-  "extend the session": (w, user) => w.extend(user, 1200),
-  "sign out": (w, user) => w.signOut(user),
+/** What a user may try, through the scenario's own store or through one app server. */
+export const OPERATIONS: Record<
+  string,
+  (world: SessionWorld, user: string, server?: string) => Promise<unknown>
+> = {
+  "sign in": (w, user, server) => w.signIn(user, {}, undefined, server),
+  "read the session": (w, user, server) => w.read(user, server),
+  "change the session": (w, user, server) =>
+    w.change(user, { user, changedDuringFault: true }, server),
+  "extend the session": (w, user, server) => w.extend(user, 1200, server),
+  "sign out": (w, user, server) => w.signOut(user, server),
 };
 
 Given("{fault}", async function (this: SessionWorld, fault: Fault) {

@@ -45,10 +45,10 @@ Before(
   async function (this: SessionWorld, { pickle }) {
     if (!shared) throw new Error("the environment was not attached (see the first failure)");
     await shared.env.checkHealth();
-    this.shared = shared;
+    this.namespace = `scenario:${pickle.id.slice(0, 8)}:`;
+    this.useShared(shared);
     // Registered first, so it runs last: whatever the scenario broke is mended for the next one.
     this.onStop(() => withDeadline(this.healAll(), 40_000, "healing the scenario's faults"));
-    this.namespace = `scenario:${pickle.id.slice(0, 8)}:`;
     // Last registered, first run: the service stops before the store behind it closes.
     this.onStop(() => withDeadline(this.closeStore(), 5000, "closing the session store"));
     this.onStop(() => withDeadline(this.closeService(), 5000, "stopping the session service"));

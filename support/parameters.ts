@@ -46,3 +46,10 @@ defineParameterType({
   regexp: /sign in|read the session|change the session|extend the session|sign out/,
   transformer: (words: string) => words,
 });
+
+/** "app server A" -> "A": one of the scenario's app servers. */
+defineParameterType({
+  name: "server",
+  regexp: /[A-C]/,
+  transformer: (letter: string) => letter,
+});

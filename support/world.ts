@@ -1,14 +1,16 @@
 import { resolve } from "node:path";
 import { type IWorldOptions, setWorldConstructor, World } from "@cucumber/cucumber";
 import { expect } from "chai";
-import { checkHistory, type FinalObservation, type Verdict } from "../checker/checkHistory";
+import { checkHistory, type Verdict } from "../checker/checkHistory";
 import { History } from "../checker/History";
 import { eventually } from "../common/eventually";
 import type { Environment } from "../lab/Environment";
 import { writeEnvFile } from "../lab/envFile";
 import type { FaultProxy } from "../lab/FaultProxy";
+import { LEASE_MS, stalenessBounds } from "../lab/faultClasses";
 import type { CacheEntry, CacheObserver } from "../lab/observe/CacheObserver";
 import type { DurableEntry, DurableObserver } from "../lab/observe/DurableObserver";
+import { observeFinal, settled } from "../lab/observe/finalState";
 import {
   type CreateOptions,
   cacheKey,
@@ -20,8 +22,10 @@ import {
   type StatsSnapshot,
 } from "../store";
 import { HttpDriver } from "./drivers/HttpDriver";
-import type { SessionDriver } from "./drivers/SessionDriver";
-import type { Fault, FaultTools } from "./faults/catalog";
+import { ScenarioServers } from "./drivers/ScenarioServers";
+import type { SessionCalls, SessionDriver } from "./drivers/SessionDriver";
+import type { Fault } from "./faults/catalog";
+import { ScenarioFaults } from "./faults/ScenarioFaults";
 import { type MixedLoadOptions, type MixedLoadResult, runMixedLoad } from "./load/MixedLoad";
 import { type BothEntries, expectInBoth, observeBoth } from "./observe/bothStores";
 
@@ -70,8 +74,9 @@ export class SessionWorld extends World<SessionWorldParameters> {
   outcomes: PromiseSettledResult<Session>[] = [];
   /** The result of the last sign-out. */
   deleted: boolean | undefined;
-  /** The error the last action threw, if any. */
+  /** The error the last action threw, if any, and how long it took to answer, in milliseconds. */
   lastError: unknown;
+  attemptMs = 0;
   /** The id an action was about to use, so a rejection can be checked against both stores. */
   intendedId: string | undefined;
   /** Every store operation of the scenario and every fault, for the history checker. */
@@ -80,8 +85,10 @@ export class SessionWorld extends World<SessionWorldParameters> {
   httpAnswer: { status: number; body: string; ms: number } | undefined;
   /** Operations that failed in the last churn. */
   churnFailures = 0;
-  /** Valkey nodes this scenario killed, to bring back when its faults heal. */
-  readonly killedNodes: number[] = [];
+  /** This scenario's faults (set up with the shared resources in Before). */
+  private faults!: ScenarioFaults;
+  /** The app servers this scenario started, if any. */
+  private servers!: ScenarioServers;
   private readonly stops: Stop[] = [];
 
   constructor(options: IWorldOptions<SessionWorldParameters>) {
@@ -126,11 +133,16 @@ export class SessionWorld extends World<SessionWorldParameters> {
   }
 
   /** Creates a session for `user` and remembers it. */
-  async signIn(user: string, options: CreateOptions = {}, data?: JsonValue): Promise<Session> {
+  async signIn(
+    user: string,
+    options: CreateOptions = {},
+    data?: JsonValue,
+    server?: string,
+  ): Promise<Session> {
     const value = data ?? { user, roles: ["reader"], visits: 1 };
-    const input = { data: value, ttlSeconds: options.ttlSeconds };
+    const input = { data: value, ttlSeconds: options.ttlSeconds, ...served(server) };
     const session = await this.history.perform(user, "create", options.sessionId, input, () =>
-      this.driver.create(value, options),
+      this.via(server).create(value, options),
     );
     this.sessions.set(user, session);
     this.original.set(user, session);
@@ -138,29 +150,36 @@ export class SessionWorld extends World<SessionWorldParameters> {
   }
 
   /** Replaces the user's data; the new version becomes the user's session. */
-  async change(user: string, data: JsonValue): Promise<Session> {
+  async change(user: string, data: JsonValue, server?: string): Promise<Session> {
     const id = this.session(user).id;
-    const updated = await this.history.perform(user, "update", id, { data }, () =>
-      this.driver.update(id, data),
+    const updated = await this.history.perform(
+      user,
+      "update",
+      id,
+      { data, ...served(server) },
+      () => this.via(server).update(id, data),
     );
     this.sessions.set(user, updated);
     return updated;
   }
 
   /** Extends the user's session; null when there was none to extend. */
-  async extend(user: string, ttlSeconds: number): Promise<Session | null> {
+  async extend(user: string, ttlSeconds: number, server?: string): Promise<Session | null> {
     const id = this.session(user).id;
-    const touched = await this.history.perform(user, "touch", id, { ttlSeconds }, () =>
-      this.driver.touch(id, ttlSeconds),
+    const input = { ttlSeconds, ...served(server) };
+    const touched = await this.history.perform(user, "touch", id, input, () =>
+      this.via(server).touch(id, ttlSeconds),
     );
     this.reads.push(touched);
     if (touched) this.sessions.set(user, touched);
     return touched;
   }
 
-  async signOut(user: string): Promise<boolean> {
+  async signOut(user: string, server?: string): Promise<boolean> {
     const id = this.session(user).id;
-    this.deleted = await this.history.perform(user, "delete", id, {}, () => this.driver.delete(id));
+    this.deleted = await this.history.perform(user, "delete", id, served(server), () =>
+      this.via(server).delete(id),
+    );
     return this.deleted;
   }
 
@@ -174,9 +193,11 @@ export class SessionWorld extends World<SessionWorldParameters> {
     return Array.from({ length: count }, (_, i) => `user ${i + 1}`);
   }
 
-  async read(user: string): Promise<Session | null> {
+  async read(user: string, server?: string): Promise<Session | null> {
     const id = this.session(user).id;
-    const session = await this.history.perform(user, "read", id, {}, () => this.driver.get(id));
+    const session = await this.history.perform(user, "read", id, served(server), () =>
+      this.via(server).get(id),
+    );
     this.reads.push(session);
     return session;
   }
@@ -314,63 +335,53 @@ export class SessionWorld extends World<SessionWorldParameters> {
     return this.service.baseUrl;
   }
 
-  /** What faults act through: the fault proxy and the environment's node processes. */
-  private get faultTools(): FaultTools {
-    const proxies = this.shared.faults;
-    if (!proxies) throw new Error("this environment has no fault proxy (toxiproxy)");
-    return {
-      proxies,
-      losePrimaryOf: (user) => this.losePrimaryOf(user),
-      restartKilledNodes: () => this.restartKilledNodes(),
-    };
-  }
-
   /** Starts a fault, recorded in the history under the scenario's own words. */
-  async startFault(fault: Fault): Promise<void> {
-    this.history.fault(fault.words, "start");
-    await fault.start(this.faultTools);
+  startFault(fault: Fault): Promise<void> {
+    return this.faults.start(fault);
   }
 
   /** Heals one fault, recorded in the history. */
-  async healFault(fault: Fault): Promise<void> {
-    await fault.heal(this.faultTools);
-    this.history.fault(fault.words, "heal");
-  }
-
-  /** Kills the primary that serves the user's session (its process, not its proxy). */
-  private async losePrimaryOf(user: string): Promise<void> {
-    const env: Environment = this.shared.env;
-    if (!env.killNode) throw new Error("this environment cannot kill a Valkey node");
-    const port = await this.shared.cache.primaryPortOf(this.cacheKey(this.session(user).id));
-    this.killedNodes.push(port);
-    await env.killNode(port);
-  }
-
-  private async restartKilledNodes(): Promise<void> {
-    const env = this.shared.env;
-    while (this.killedNodes.length > 0) {
-      const port = this.killedNodes.pop() as number;
-      await env.restartNode?.(port);
-      // The node runs under a new pid: tell every tool that attaches (and env:down) about it.
-      writeEnvFile(resolve(this.parameters.envFile), env.description);
-    }
+  healFault(fault: Fault): Promise<void> {
+    return this.faults.heal(fault);
   }
 
   /** Every fault healed: proxies enabled without toxics, killed nodes back in the cluster. */
-  async healAll(): Promise<void> {
-    try {
-      await this.shared.faults?.healAll();
-    } finally {
-      // Even when the proxy cannot be reached, a killed node must come back for the next scenario.
-      await this.restartKilledNodes();
-    }
-    const open = new Set<string>();
-    for (const e of this.history.events) {
-      if (e.type !== "fault") continue;
-      if (e.action === "start") open.add(e.name);
-      else open.delete(e.name);
-    }
-    for (const name of open) this.history.fault(name, "heal");
+  healAll(): Promise<void> {
+    return this.faults.healAll();
+  }
+
+  /** Nodes a fault of this scenario killed and has not restarted yet. */
+  get killedNodes(): readonly number[] {
+    return this.faults.killed;
+  }
+
+  /** Starts `count` app servers (A, B, ...), each a session service process on its own proxies. */
+  async startAppServers(count: number): Promise<void> {
+    // Their faults heal before they stop: a node they paused must resume, whatever their proxies.
+    const onStop = (stop: () => Promise<void>) =>
+      this.onStop(async () => {
+        await this.faults.healAll().finally(stop);
+      });
+    this.faults.useServers(await this.servers.start(count, onStop));
+  }
+
+  /** The driver for a request: app server `server`'s HTTP service, or the scenario's own. */
+  private via(server: string | undefined): SessionCalls {
+    return server === undefined ? this.driver : this.servers.client(server);
+  }
+
+  /** Takes the worker's shared resources and sets up this scenario's faults over them. */
+  useShared(shared: SharedResources): void {
+    this.shared = shared;
+    this.servers = new ScenarioServers(shared.env.description, this.namespace);
+    this.faults = new ScenarioFaults(
+      shared.env,
+      shared.faults,
+      this.history,
+      (user) => this.cacheKey(this.session(user).id),
+      (key) => shared.cache.primaryPortOf(key),
+      () => writeEnvFile(resolve(this.parameters.envFile), shared.env.description),
+    );
   }
 
   /**
@@ -385,25 +396,20 @@ export class SessionWorld extends World<SessionWorldParameters> {
       },
       { timeoutMs: 10_000, intervalMs: 100, what: "the store to settle after healing" },
     );
-    const final = new Map<string, FinalObservation>();
-    for (const id of this.history.sessionIds()) {
-      const read = await this.driver.get(id);
-      const [cache, durable] = await Promise.all([
-        this.shared.cache.entry(this.cacheKey(id)),
-        this.shared.durable.entry(id),
-      ]);
-      final.set(id, {
-        read,
-        cache: cache?.session
-          ? { version: cache.session.version, payload: cache.payload, expiresAt: cache.expiresAt }
-          : null,
-        durable: durable
-          ? { version: durable.version, payload: durable.payload, expiresAt: durable.expiresAt }
-          : null,
-        observedAt: Date.now(),
-      });
-    }
-    return checkHistory(this.history, final, { defaultTtlSeconds: 1800 });
+    const lastEvent = this.history.events.at(-1)?.at ?? Date.now();
+    // Several app servers settle on their own: wait until their work is visibly done.
+    if (this.servers.started) await settled(this.shared.cache, this.namespace, lastEvent, LEASE_MS);
+    const final = await observeFinal(
+      this.history.sessionIds(),
+      (id) => this.driver.get(id),
+      this.shared,
+      (id) => this.cacheKey(id),
+    );
+    return checkHistory(this.history, final, {
+      defaultTtlSeconds: 1800,
+      // One store in this process sees its own writes at once; several servers share the bounds.
+      stalenessMs: this.servers.started ? stalenessBounds() : {},
+    });
   }
 
   async readNonexistent(): Promise<void> {
@@ -436,12 +442,19 @@ export class SessionWorld extends World<SessionWorldParameters> {
   /** Runs an action that may be rejected, keeping the error for the Then steps. */
   async attempt(action: () => Promise<unknown>): Promise<void> {
     this.lastError = undefined;
+    const started = performance.now();
     try {
       await action();
     } catch (error) {
       this.lastError = error;
+    } finally {
+      this.attemptMs = performance.now() - started;
     }
   }
 }
+
+/** The history's note of which app server handled an operation, if one did. */
+const served = (server: string | undefined): { server?: string } =>
+  server === undefined ? {} : { server: `app server ${server}` };
 
 setWorldConstructor(SessionWorld);

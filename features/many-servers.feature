@@ -1,0 +1,96 @@
+@servers @fault @local-only
+Feature: Many app servers share one cache and one table
+  Several app servers serve the same sessions, and any request may reach any of them. A fault that
+  cuts one server off from a store must not let the others serve what it changed stale for longer
+  than the cache lease, nor lose what it acknowledged, nor show what it refused.
+
+  Background:
+    Given two app servers
+    And a user has a session
+
+  Rule: A change through a server cut off from the cache reaches the others within the lease
+
+    Scenario: A change through a server cut off from the cache
+      Given app server A is cut off from the cache
+      When the user's data changes through app server A
+      Then app server B serves the user's new data within the cache lease
+      And once every fault heals, nothing acknowledged was lost and nothing stale was served
+
+    Scenario: A sign-out through a server cut off from the cache
+      Given app server A is cut off from the cache
+      When the user signs out through app server A
+      Then app server B finds no session for the user within the cache lease
+      And once every fault heals, nothing acknowledged was lost and nothing stale was served
+
+    Scenario: A server started after a sign-out does not serve the signed-out session
+      Given app server A is cut off from the cache
+      When the user signs out through app server A
+      And app server B is killed
+      And app server B starts again
+      Then app server B finds no session for the user within the cache lease
+
+  Rule: What a server journalled while DynamoDB was away is every server's to replay
+
+    Scenario: A peer replays what a killed server journalled
+      Given app server A is cut off from DynamoDB
+      When the user's data changes through app server A
+      And app server A is killed
+      Then DynamoDB soon holds the user's latest session
+
+    Scenario: A peer's read after an eviction returns the journalled change
+      Given app server A is cut off from DynamoDB
+      When the user's data changes through app server A
+      And the cache has evicted the user's session
+      Then reading the user's session through app server B returns the new data
+
+    Scenario Outline: A peer's <operation> builds on the journalled change
+      Given app server A is cut off from DynamoDB
+      When the user's data changes through app server A
+      And the user tries to <operation> through app server B
+      Then the attempt succeeds
+      And once every fault heals, nothing acknowledged was lost and nothing stale was served
+
+      Examples:
+        | operation          |
+        | extend the session |
+        | change the session |
+        | sign out           |
+
+    Scenario: A journalled change waits for a replica to hold it
+      Given every app server is cut off from DynamoDB
+      And the replica holding the user's session is paused
+      When the user tries to change the session through app server A
+      Then the attempt's outcome is unknown
+      And once every fault heals, nothing acknowledged was lost and nothing stale was served
+
+  Rule: Every call answers within its bound, whatever the network does
+
+    Scenario Outline: A user tries to <operation> while <fault>
+      Given <fault>
+      When the user tries to <operation> through app server A
+      Then the attempt is answered within 6 seconds
+      And once every fault heals, nothing acknowledged was lost and nothing stale was served
+
+      Examples: DynamoDB never answers
+        | fault                                 | operation          |
+        | DynamoDB never answers app server A   | sign in            |
+        | DynamoDB never answers app server A   | change the session |
+        | DynamoDB never answers any app server | sign out           |
+
+      Examples: The cache never answers
+        | fault                                  | operation          |
+        | the cache never answers app server A   | sign in            |
+        | the cache never answers any app server | read the session   |
+        | the cache never answers app server A   | extend the session |
+
+      Examples: Answers are lost after the request was applied
+        | fault                                                | operation          |
+        | app server A loses every answer from DynamoDB        | sign in            |
+        | every app server loses every answer from DynamoDB    | change the session |
+        | app server A loses every answer from the cache       | change the session |
+        | every app server loses every answer from the cache   | sign out           |
+
+      Examples: Answers come too late
+        | fault                                       | operation          |
+        | DynamoDB answers app server A too late      | sign in            |
+        | the cache answers every app server too late | read the session   |
