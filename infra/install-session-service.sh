@@ -64,8 +64,7 @@ else
   tar -xzf "$archive" -C "$release"
   [[ -f "$release/build/scripts/serve.js" ]] ||
     fail "the archive has no build/scripts/serve.js; deploy.sh compiles the service (npm run build:service) before it uploads."
-  # The compiled service needs fastify, a dev dependency: the npm package ships only the library.
-  if ! (cd "$release" && npm ci --include=dev --no-audit --no-fund) >"$release.npm-ci.log" 2>&1; then
+  if ! (cd "$release" && npm ci --omit=dev --no-audit --no-fund) >"$release.npm-ci.log" 2>&1; then
     tail -n 30 "$release.npm-ci.log" >&2
     fail "npm ci failed in $release (log: $release.npm-ci.log)"
   fi

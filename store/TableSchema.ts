@@ -39,7 +39,5 @@ export function createTableInput(
     BillingMode: SESSION_TABLE.billingMode,
     AttributeDefinitions: [{ AttributeName: SESSION_TABLE.partitionKey, AttributeType: "S" }],
     KeySchema: [{ AttributeName: SESSION_TABLE.partitionKey, KeyType: "HASH" }],
-    // Every app server reads the table's changes to keep its cache coherent.
-    StreamSpecification: { StreamEnabled: true, StreamViewType: "NEW_AND_OLD_IMAGES" },
   };
 }

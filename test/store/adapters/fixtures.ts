@@ -11,7 +11,7 @@ import { attachEnvironment, ENV_FILE, readEnvFile } from "../../../lab/envFile";
 import { CacheObserver } from "../../../lab/observe/CacheObserver";
 import { DurableObserver } from "../../../lab/observe/DurableObserver";
 import { observerDynamoClient } from "../../../lab/observe/observerDynamoClient";
-import { type HybridSessionStoreConfig, parseAddress } from "../../../store";
+import { cacheKey, type HybridSessionStoreConfig, parseAddress } from "../../../store";
 import { ROOT, testPrefix } from "../../service/localEnv";
 
 /**
@@ -115,7 +115,7 @@ export class ProxiedEnvironment {
   /** Both stores' own expiry of a session, in epoch seconds, read beside the store. */
   async expiries(id: string): Promise<{ cache: number | null; dynamodb: number | null }> {
     const [cached, item] = await Promise.all([
-      this.cache.entry(`${this.prefix}session:${id}`),
+      this.cache.entry(cacheKey(this.prefix, id)),
       this.durable.entry(id),
     ]);
     return {

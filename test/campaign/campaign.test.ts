@@ -1,0 +1,56 @@
+import { after, before, describe, it } from "node:test";
+import { expect } from "chai";
+import { runCampaign } from "../../campaign/runCampaign";
+import type { Environment } from "../../lab/Environment";
+import { attachEnvironment } from "../../lab/envFile";
+import { FAULT_CLASSES } from "../../lab/faultClasses";
+import { type LocalEnv, localEnv } from "../service/localEnv";
+
+/**
+ * Short campaigns over fixed seeds, on two app servers: every fault class drawn at least once over
+ * the seeds, and the checker finds nothing. `npm run campaign -- --seed S --minutes 2 --servers 3`
+ * is the long one (see the README).
+ */
+const SEEDS = [11, 2027, 90210];
+const SECONDS = 20;
+/** Each seed draws from a third of the classes, so that every class runs in a short campaign. */
+const classesOf = (i: number) => FAULT_CLASSES.filter((_, c) => c % SEEDS.length === i);
+
+describe("campaigns", { timeout: 300_000 }, () => {
+  let local: LocalEnv;
+  let env: Environment;
+  const classes = new Set<string>();
+
+  before(async () => {
+    local = await localEnv();
+    env = attachEnvironment(local.description);
+  });
+  after(async () => {
+    await local.release();
+  });
+
+  for (const [i, seed] of SEEDS.entries()) {
+    it(`seed ${seed}: ${SECONDS} s on two app servers, no anomaly`, async () => {
+      const run = await runCampaign(env, {
+        seed,
+        classes: classesOf(i),
+        durationMs: SECONDS * 1000,
+        servers: 2,
+        users: 12,
+        log: () => undefined,
+      });
+      for (const fault of run.schedule) classes.add(fault.class);
+      expect(run.line).to.match(
+        new RegExp(
+          `^campaign: seed ${seed}, 2 servers, \\d+ operations, \\d+ faults \\(\\d+ classes\\), 0 anomalies$`,
+        ),
+      );
+      expect(run.verdict.violations.map((v) => `${v.kind}: ${v.message}`)).to.deep.equal([]);
+      expect(run.verdict.summary.operations).to.be.greaterThan(200);
+    });
+  }
+
+  it("drew every fault class over the seeds", () => {
+    expect([...FAULT_CLASSES].filter((c) => !classes.has(c))).to.deep.equal([]);
+  });
+});
