@@ -15,7 +15,7 @@ async function main(): Promise<number> {
   console.log(`doctor: checking the store configured by ${target.source}`);
   const results = await runChecks(target);
   for (const result of results) console.log(formatResult(result));
-  const failed = results.filter((r) => r.verdict === "FAIL").length;
+  const failed = results.filter((r) => r.status === "FAIL").length;
   console.log(`doctor: ${results.length - failed} ok or skipped, ${failed} failed`);
   return exitCodeOf(results);
 }

@@ -4,12 +4,10 @@ import { expect } from "chai";
 import { checkHistory, type Verdict } from "../checker/checkHistory";
 import { History } from "../checker/History";
 import { eventually } from "../common/eventually";
-import type { Environment } from "../lab/Environment";
 import { writeEnvFile } from "../lab/envFile";
-import type { FaultProxy } from "../lab/FaultProxy";
 import { LEASE_MS, stalenessBounds } from "../lab/faultClasses";
-import type { CacheEntry, CacheObserver } from "../lab/observe/CacheObserver";
-import type { DurableEntry, DurableObserver } from "../lab/observe/DurableObserver";
+import type { CacheEntry } from "../lab/observe/CacheObserver";
+import type { DurableEntry } from "../lab/observe/DurableObserver";
 import { observeFinal, settled } from "../lab/observe/finalState";
 import {
   type CreateOptions,
@@ -28,28 +26,9 @@ import type { Fault } from "./faults/catalog";
 import { ScenarioFaults } from "./faults/ScenarioFaults";
 import { type MixedLoadOptions, type MixedLoadResult, runMixedLoad } from "./load/MixedLoad";
 import { type BothEntries, expectInBoth, observeBoth } from "./observe/bothStores";
+import type { SessionWorldParameters, SharedResources } from "./SharedResources";
 
-/** Everything a scenario is configured with comes from here (cucumber.js worldParameters). */
-export interface SessionWorldParameters {
-  /** The cucumber profile that runs: "local" (or "aws" later). */
-  profile: string;
-  /** The environment description to attach to, relative to the working directory. */
-  envFile: string;
-  /**
-   * How scenarios reach the store: "in-process" calls it, "http" goes through the session service
-   * (run in this process over the same store). Default: "in-process".
-   */
-  driver?: "in-process" | "http";
-}
-
-/** What one worker shares between scenarios: the environment and the observers. */
-export interface SharedResources {
-  env: Environment;
-  cache: CacheObserver;
-  durable: DurableObserver;
-  /** Absent when the environment has no fault proxy. */
-  faults?: FaultProxy;
-}
+export type { SessionWorldParameters, SharedResources } from "./SharedResources";
 
 type Stop = () => unknown;
 

@@ -1,6 +1,6 @@
 /**
  * The doctor's checks: can this machine reach everything the store and the suite need, and is
- * each of them in the state they expect? Every check has its own deadline and ends in one verdict.
+ * each of them in the state they expect? Every check has its own deadline and ends in one status.
  */
 import {
   DescribeTableCommand,
@@ -15,10 +15,10 @@ import { type NodeAddress, SESSION_TABLE } from "../../store";
 import { resolveConfig } from "../../store/config";
 import type { StoreTarget } from "../config";
 
-export type Verdict = "ok" | "FAIL" | "skip";
+export type CheckStatus = "ok" | "FAIL" | "skip";
 
 export interface CheckResult {
-  verdict: Verdict;
+  status: CheckStatus;
   /** What was checked, e.g. "valkey node 127.0.0.1:7001". */
   name: string;
   /** What was found: a measurement when ok, the reason when not. */
@@ -56,9 +56,9 @@ async function check(
   run: () => Promise<string>,
 ): Promise<CheckResult> {
   try {
-    return { verdict: "ok", name, detail: await withDeadline(run(), timeoutMs, name) };
+    return { status: "ok", name, detail: await withDeadline(run(), timeoutMs, name) };
   } catch (error) {
-    return { verdict: "FAIL", name, detail: reason(error) };
+    return { status: "FAIL", name, detail: reason(error) };
   }
 }
 
@@ -149,7 +149,7 @@ function valkeyChecks(
   };
   const state = check(`valkey cluster state ok, all ${TOTAL_SLOTS} slots`, timeoutMs, async () => {
     if (!seed) return unreachable();
-    const verdicts = await Promise.all(
+    const statuses = await Promise.all(
       found.nodes.map(async (n) => {
         const info = String(await respCommand(n.host, n.port, ["CLUSTER", "INFO"], timeoutMs));
         const state = infoField(info, "cluster_state");
@@ -159,7 +159,7 @@ function valkeyChecks(
           : `${address(n)} reports cluster_state:${state} with ${slotsOk}/${TOTAL_SLOTS} slots ok`;
       }),
     );
-    const bad = verdicts.filter((v) => v !== undefined);
+    const bad = statuses.filter((v) => v !== undefined);
     if (bad.length > 0) throw new Error(bad.join("; "));
     return `${found.nodes.length} nodes report cluster_state:ok, ${TOTAL_SLOTS}/${TOTAL_SLOTS} slots ok`;
   });
@@ -250,7 +250,7 @@ function dynamoChecks(target: StoreTarget, timeoutMs: number): Promise<CheckResu
 function toxiproxyCheck(url: string | undefined, timeoutMs: number): Promise<CheckResult> {
   if (!url) {
     return Promise.resolve({
-      verdict: "skip",
+      status: "skip",
       name: "fault proxy reachable",
       detail: "none configured (TOXIPROXY_URL, or toxiproxy.url in the env file)",
     });
@@ -287,11 +287,11 @@ export async function runChecks(
   return [...valkey, ...others];
 }
 
-/** One line per check: the verdict, what was checked, then what was found. */
-export function formatResult({ verdict, name, detail }: CheckResult): string {
-  return `${verdict.padEnd(4)}  ${name}: ${detail}`;
+/** One line per check: the status, what was checked, then what was found. */
+export function formatResult({ status, name, detail }: CheckResult): string {
+  return `${status.padEnd(4)}  ${name}: ${detail}`;
 }
 
 /** Non-zero when any check failed. */
 export const exitCodeOf = (results: CheckResult[]): number =>
-  results.some((r) => r.verdict === "FAIL") ? 1 : 0;
+  results.some((r) => r.status === "FAIL") ? 1 : 0;

@@ -4,5 +4,5 @@ export {
   exitCodeOf,
   formatResult,
   runChecks,
-  type Verdict,
+  type CheckStatus,
 } from "./checks";

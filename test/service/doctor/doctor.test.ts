@@ -6,7 +6,7 @@ import { exitCodeOf, formatResult, runChecks } from "../../../service/doctor";
 import { closedPort, hangingServer, type LocalEnv, localEnv, ROOT, withPorts } from "../localEnv";
 import { runDoctor } from "./runDoctor";
 
-const verdictLines = (out: string) => out.split("\n").filter((l) => /^(ok|FAIL|skip) /.test(l));
+const statusLines = (out: string) => out.split("\n").filter((l) => /^(ok|FAIL|skip) /.test(l));
 
 describe("npm run doctor", () => {
   let env: LocalEnv;
@@ -32,7 +32,7 @@ describe("npm run doctor", () => {
 
   it("finds everything ok in the local environment", async () => {
     const results = await runChecks({ ...target, toxiproxyUrl });
-    const failures = results.filter((r) => r.verdict !== "ok").map(formatResult);
+    const failures = results.filter((r) => r.status !== "ok").map(formatResult);
     expect(failures, "checks not ok").to.deep.equal([]);
     const names = results.map((r) => r.name);
     const nodes = env.description.valkey.nodes.map(
@@ -77,7 +77,7 @@ describe("npm run doctor", () => {
       { checkTimeoutMs: 1000 },
     );
     expect(performance.now() - started, "milliseconds").to.be.below(3000);
-    expect(results.map((r) => r.verdict)).to.not.include("ok");
+    expect(results.map((r) => r.status)).to.not.include("ok");
     for (const r of results) expect(formatResult(r)).to.match(/^FAIL {2}.+: .*ECONNREFUSED/);
     expect(exitCodeOf(results)).to.equal(1);
   });
@@ -99,7 +99,7 @@ describe("npm run doctor", () => {
         { checkTimeoutMs: 300 },
       );
       expect(performance.now() - started, "milliseconds").to.be.below(1500);
-      const failed = results.filter((r) => r.verdict === "FAIL");
+      const failed = results.filter((r) => r.status === "FAIL");
       expect(failed.map((r) => r.name)).to.include.members([
         `valkey seed 127.0.0.1:${valkey.port} reachable`,
         `dynamodb reachable at http://127.0.0.1:${dynamodb.port}`,
@@ -113,7 +113,7 @@ describe("npm run doctor", () => {
   it("fails a wrong expectation: the topology check says what it found", async () => {
     const results = await runChecks(target, { primaries: 2, replicas: 4 });
     const topology = results.find((r) => r.name === "valkey 2 primaries and 4 replicas");
-    expect(topology?.verdict).to.equal("FAIL");
+    expect(topology?.status).to.equal("FAIL");
     expect(topology?.detail).to.match(/^found 3 primaries and 3 replicas/);
   });
 
@@ -132,10 +132,10 @@ describe("npm run doctor", () => {
     });
     expect(ok.code, ok.out).to.equal(0);
     expect(
-      verdictLines(ok.out).filter((l) => !l.startsWith("ok ")),
+      statusLines(ok.out).filter((l) => !l.startsWith("ok ")),
       ok.out,
     ).to.deep.equal([]);
-    expect(verdictLines(ok.out)).to.have.length.of.at.least(13);
+    expect(statusLines(ok.out)).to.have.length.of.at.least(13);
     const closedSeed = `127.0.0.1:${await closedPort()}`;
     const failing = await runDoctor({
       HSS_ENV_FILE: ".local-env.json",
@@ -143,7 +143,7 @@ describe("npm run doctor", () => {
       HSS_DYNAMODB_ENDPOINT: `http://127.0.0.1:${await closedPort()}`,
     });
     expect(failing.code, failing.out).to.equal(1);
-    const lines = verdictLines(failing.out);
+    const lines = statusLines(failing.out);
     expect(
       lines.filter((l) => l.startsWith("FAIL ")),
       failing.out,
