@@ -1,8 +1,8 @@
 export {
   type CheckResult,
+  type CheckStatus,
   type DoctorOptions,
   exitCodeOf,
   formatResult,
   runChecks,
-  type CheckStatus,
 } from "./checks";
