@@ -82,12 +82,13 @@ Then(
   },
 );
 
-Then("the attempt is answered within {int} seconds", function (this: SessionWorld, s: number) {
-  expect(this.attemptMs, "milliseconds to the answer").to.be.below(s * 1000);
-});
-
 Then("the attempt's outcome is unknown", function (this: SessionWorld) {
   expect((this.lastError as { code?: string } | undefined)?.code, String(this.lastError)).to.equal(
     "OUTCOME_UNKNOWN",
   );
+});
+
+Then("the attempt succeeds within {int} seconds", function (this: SessionWorld, s: number) {
+  expect(this.lastError, "the operation's error").to.equal(undefined);
+  expect(this.attemptMs, "milliseconds to the answer").to.be.below(s * 1000);
 });
