@@ -1,5 +1,6 @@
 import type { FinalObservation } from "../../checker/checkHistory";
 import { History, type OpHandle, type OpKind } from "../../checker/History";
+import { seededRandom } from "../../common/seededRandom";
 import type { JsonValue, Session } from "../../store";
 import { SessionExistsError, SessionNotFoundError } from "../../store/errors";
 import { healthy, T0, TimedOut } from "./fixtures";
@@ -50,7 +51,8 @@ export function simulatedCampaign(options: CampaignOptions): {
   history: History;
   final: Map<string, FinalObservation>;
 } {
-  const random = mulberry32(options.seed);
+  const seeded = seededRandom(options.seed);
+  const random = () => seeded.next();
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   let now = T0;
   const history = new History(() => {
@@ -170,16 +172,4 @@ export function simulatedCampaign(options: CampaignOptions): {
     final.set(id, healthy(s ? { ...s, source: "dynamodb" } : null, now + 1));
   }
   return { history, final };
-}
-
-/** A small, fast, seeded generator of numbers in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
