@@ -1,7 +1,28 @@
 import type { Json, JsonObject } from "./cfnYaml";
 import type { ServiceSpec } from "./ServiceSpec";
-import { INTRINSIC_FUNCTIONS, type Report } from "./schemaChecks";
-import { isObject, PSEUDO_PARAMETERS, subVariables, type Template } from "./Template";
+import { isObject, PSEUDO_PARAMETERS, type Report, subVariables, type Template } from "./Template";
+
+export const INTRINSIC_FUNCTIONS = new Set([
+  "Ref",
+  "Fn::Base64",
+  "Fn::Cidr",
+  "Fn::FindInMap",
+  "Fn::GetAtt",
+  "Fn::GetAZs",
+  "Fn::ImportValue",
+  "Fn::Join",
+  "Fn::Select",
+  "Fn::Split",
+  "Fn::Sub",
+  "Fn::Transform",
+  "Fn::Length",
+  "Fn::ToJsonString",
+  "Fn::If",
+  "Fn::Equals",
+  "Fn::Not",
+  "Fn::And",
+  "Fn::Or",
+]);
 
 export type Section = "Conditions" | "Resources" | "Outputs";
 

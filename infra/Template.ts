@@ -133,3 +133,16 @@ export class Template {
     return found;
   }
 }
+
+/** Records one problem: where in the template, and what is wrong there. */
+export type Report = (path: string, message: string) => void;
+
+/** A value CloudFormation accepts as one item or a list of them, as a list. */
+export function asList(value: Json | undefined): Json[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+export function isTrue(value: Json): boolean {
+  return value === true || value === "true";
+}

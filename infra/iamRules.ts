@@ -1,6 +1,5 @@
 import type { Json, JsonObject } from "./cfnYaml";
-import { asList, type Report } from "./projectRules";
-import { isObject, Template } from "./Template";
+import { asList, isObject, type Report, Template } from "./Template";
 
 /** The project's IAM rules: least privilege, each statement on this template's own resources. */
 /** Action prefixes whose statements must name this template's resources, by resource type. */

@@ -2,7 +2,15 @@ import { createTableInput, SESSION_TABLE } from "../store/TableSchema";
 import type { Json, JsonObject } from "./cfnYaml";
 import { checkPolicies } from "./iamRules";
 import type { ServiceSpec } from "./ServiceSpec";
-import { intrinsicName, isObject, type Problem, Template } from "./Template";
+import {
+  asList,
+  intrinsicName,
+  isObject,
+  isTrue,
+  type Problem,
+  type Report,
+  Template,
+} from "./Template";
 /**
  * The project's own rules, beyond what the resource schemas can say: cache settings that fail at
  * deploy time or weaken failover, network exposure, IMDSv2, least-privilege IAM, the session table's
@@ -23,8 +31,6 @@ export function checkProjectRules(template: Template, spec: ServiceSpec): Proble
   checkRegionLiterals(template, report);
   return problems;
 }
-
-export type Report = (path: string, message: string) => void;
 
 const MAX_REPLICAS_PER_NODE_GROUP = 5;
 
@@ -233,15 +239,6 @@ function checkMetadataOptions(template: Template, report: Report): void {
       );
     }
   }
-}
-
-export function asList(value: Json | undefined): Json[] {
-  if (value === undefined) return [];
-  return Array.isArray(value) ? value : [value];
-}
-
-export function isTrue(value: Json): boolean {
-  return value === true || value === "true";
 }
 
 function checkSessionTables(template: Template, report: Report): void {

@@ -1,7 +1,14 @@
 import type { Json, JsonObject } from "./cfnYaml";
 import { ReferenceChecker } from "./ReferenceChecker";
 import type { PropertyType, ServiceSpec, TypeDefinition } from "./ServiceSpec";
-import { intrinsicName, isNoValue, isObject, type Problem, type Template } from "./Template";
+import {
+  intrinsicName,
+  isNoValue,
+  isObject,
+  type Problem,
+  type Report,
+  type Template,
+} from "./Template";
 
 const TEMPLATE_SECTIONS = new Set([
   "AWSTemplateFormatVersion",
@@ -29,28 +36,6 @@ const RESOURCE_KEYS = new Set([
 ]);
 
 const DELETION_POLICIES = new Set(["Delete", "Retain", "RetainExceptOnCreate", "Snapshot"]);
-
-export const INTRINSIC_FUNCTIONS = new Set([
-  "Ref",
-  "Fn::Base64",
-  "Fn::Cidr",
-  "Fn::FindInMap",
-  "Fn::GetAtt",
-  "Fn::GetAZs",
-  "Fn::ImportValue",
-  "Fn::Join",
-  "Fn::Select",
-  "Fn::Split",
-  "Fn::Sub",
-  "Fn::Transform",
-  "Fn::Length",
-  "Fn::ToJsonString",
-  "Fn::If",
-  "Fn::Equals",
-  "Fn::Not",
-  "Fn::And",
-  "Fn::Or",
-]);
 
 const PARAMETER_TYPE =
   /^(String|Number|List<Number>|CommaDelimitedList|AWS::[A-Za-z0-9]+::[A-Za-z0-9]+::[A-Za-z0-9]+|List<AWS::[A-Za-z0-9]+::[A-Za-z0-9]+::[A-Za-z0-9]+>|AWS::SSM::Parameter::Name|AWS::SSM::Parameter::Value<.+>)$/;
@@ -99,8 +84,6 @@ export function checkAgainstSchemas(template: Template, spec: ServiceSpec): Prob
   }
   return problems;
 }
-
-export type Report = (path: string, message: string) => void;
 
 function checkParameters(template: Template, report: Report): void {
   for (const [name, parameter] of Object.entries(template.parameters)) {
