@@ -74,66 +74,106 @@ Feature: Many app servers share one cache and one table
       Examples: The cache is cut off
         | fault                                      | operation          |
         | app server A is cut off from the cache     | sign in            |
-        | every app server is cut off from the cache | read the session   |
+        | app server A is cut off from the cache     | read the session   |
         | app server A is cut off from the cache     | change the session |
-        | every app server is cut off from the cache | extend the session |
+        | app server A is cut off from the cache     | extend the session |
         | app server A is cut off from the cache     | sign out           |
+        | every app server is cut off from the cache | sign in            |
+        | every app server is cut off from the cache | read the session   |
+        | every app server is cut off from the cache | change the session |
+        | every app server is cut off from the cache | extend the session |
+        | every app server is cut off from the cache | sign out           |
 
       Examples: DynamoDB is cut off
         | fault                                     | operation          |
         | app server A is cut off from DynamoDB     | sign in            |
-        | every app server is cut off from DynamoDB | read the session   |
+        | app server A is cut off from DynamoDB     | read the session   |
         | app server A is cut off from DynamoDB     | change the session |
-        | every app server is cut off from DynamoDB | extend the session |
+        | app server A is cut off from DynamoDB     | extend the session |
         | app server A is cut off from DynamoDB     | sign out           |
+        | every app server is cut off from DynamoDB | sign in            |
+        | every app server is cut off from DynamoDB | read the session   |
+        | every app server is cut off from DynamoDB | change the session |
+        | every app server is cut off from DynamoDB | extend the session |
+        | every app server is cut off from DynamoDB | sign out           |
 
       Examples: The cache never answers
         | fault                                  | operation          |
         | the cache never answers app server A   | sign in            |
-        | the cache never answers any app server | read the session   |
+        | the cache never answers app server A   | read the session   |
         | the cache never answers app server A   | change the session |
-        | the cache never answers any app server | extend the session |
+        | the cache never answers app server A   | extend the session |
         | the cache never answers app server A   | sign out           |
+        | the cache never answers any app server | sign in            |
+        | the cache never answers any app server | read the session   |
+        | the cache never answers any app server | change the session |
+        | the cache never answers any app server | extend the session |
+        | the cache never answers any app server | sign out           |
 
       Examples: DynamoDB never answers
         | fault                                 | operation          |
         | DynamoDB never answers app server A   | sign in            |
-        | DynamoDB never answers any app server | read the session   |
+        | DynamoDB never answers app server A   | read the session   |
         | DynamoDB never answers app server A   | change the session |
-        | DynamoDB never answers any app server | extend the session |
+        | DynamoDB never answers app server A   | extend the session |
         | DynamoDB never answers app server A   | sign out           |
+        | DynamoDB never answers any app server | sign in            |
+        | DynamoDB never answers any app server | read the session   |
+        | DynamoDB never answers any app server | change the session |
+        | DynamoDB never answers any app server | extend the session |
+        | DynamoDB never answers any app server | sign out           |
 
       Examples: The cache's answers are lost
         | fault                                              | operation          |
         | app server A loses every answer from the cache     | sign in            |
-        | every app server loses every answer from the cache | read the session   |
+        | app server A loses every answer from the cache     | read the session   |
         | app server A loses every answer from the cache     | change the session |
-        | every app server loses every answer from the cache | extend the session |
+        | app server A loses every answer from the cache     | extend the session |
         | app server A loses every answer from the cache     | sign out           |
+        | every app server loses every answer from the cache | sign in            |
+        | every app server loses every answer from the cache | read the session   |
+        | every app server loses every answer from the cache | change the session |
+        | every app server loses every answer from the cache | extend the session |
+        | every app server loses every answer from the cache | sign out           |
 
       Examples: DynamoDB's answers are lost
         | fault                                             | operation          |
         | app server A loses every answer from DynamoDB     | sign in            |
-        | every app server loses every answer from DynamoDB | read the session   |
+        | app server A loses every answer from DynamoDB     | read the session   |
         | app server A loses every answer from DynamoDB     | change the session |
-        | every app server loses every answer from DynamoDB | extend the session |
+        | app server A loses every answer from DynamoDB     | extend the session |
         | app server A loses every answer from DynamoDB     | sign out           |
+        | every app server loses every answer from DynamoDB | sign in            |
+        | every app server loses every answer from DynamoDB | read the session   |
+        | every app server loses every answer from DynamoDB | change the session |
+        | every app server loses every answer from DynamoDB | extend the session |
+        | every app server loses every answer from DynamoDB | sign out           |
 
       Examples: The cache answers too late
         | fault                                       | operation          |
         | the cache answers app server A too late     | sign in            |
-        | the cache answers every app server too late | read the session   |
+        | the cache answers app server A too late     | read the session   |
         | the cache answers app server A too late     | change the session |
-        | the cache answers every app server too late | extend the session |
+        | the cache answers app server A too late     | extend the session |
         | the cache answers app server A too late     | sign out           |
+        | the cache answers every app server too late | sign in            |
+        | the cache answers every app server too late | read the session   |
+        | the cache answers every app server too late | change the session |
+        | the cache answers every app server too late | extend the session |
+        | the cache answers every app server too late | sign out           |
 
       Examples: DynamoDB answers too late
         | fault                                      | operation          |
         | DynamoDB answers app server A too late     | sign in            |
-        | DynamoDB answers every app server too late | read the session   |
+        | DynamoDB answers app server A too late     | read the session   |
         | DynamoDB answers app server A too late     | change the session |
-        | DynamoDB answers every app server too late | extend the session |
+        | DynamoDB answers app server A too late     | extend the session |
         | DynamoDB answers app server A too late     | sign out           |
+        | DynamoDB answers every app server too late | sign in            |
+        | DynamoDB answers every app server too late | read the session   |
+        | DynamoDB answers every app server too late | change the session |
+        | DynamoDB answers every app server too late | extend the session |
+        | DynamoDB answers every app server too late | sign out           |
 
       Examples: A primary pauses
         | fault                                            | operation          |
@@ -150,6 +190,7 @@ Feature: Many app servers share one cache and one table
         | fault                    | operation          |
         | the cache loses its data | read the session   |
         | the cache loses its data | extend the session |
+        | the cache loses its data | change the session |
 
       Examples: Another app server dies
         | fault                  | operation          |

@@ -92,9 +92,17 @@ export class Nemesis {
         await this.need("pauseNode")(port);
         return () => this.need("resumeNode")(port);
       }
-      case "cache-data-lost":
-        await this.need("flushCache")();
+      case "cache-data-lost": {
+        // An odd node index restarts one replica without its data; otherwise the cache is flushed.
+        if ((fault.node ?? 0) % 2 === 1) {
+          const port = await this.nodeOf("replica", fault.node, fault.key);
+          await this.need("restartNodeEmpty")(port);
+          this.options.onNodeRestarted?.();
+        } else {
+          await this.need("flushCache")();
+        }
         return async () => undefined;
+      }
       case "app-server-killed": {
         const server = this.server(fault.target);
         await server.kill();
@@ -147,9 +155,15 @@ export class Nemesis {
     throw new Error(`no node of the cluster names a ${role}`);
   }
 
-  private need<K extends "killNode" | "restartNode" | "pauseNode" | "resumeNode" | "flushCache">(
-    method: K,
-  ): NonNullable<Environment[K]> {
+  private need<
+    K extends
+      | "killNode"
+      | "restartNode"
+      | "pauseNode"
+      | "resumeNode"
+      | "flushCache"
+      | "restartNodeEmpty",
+  >(method: K): NonNullable<Environment[K]> {
     const fn = this.env[method];
     if (!fn) throw new Error(`this environment cannot ${method}: the fault needs a local cluster`);
     return fn.bind(this.env) as NonNullable<Environment[K]>;

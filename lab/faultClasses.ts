@@ -102,7 +102,7 @@ export const FAULT_CLASS_INFO: Record<FaultClass, FaultClassInfo> = {
   },
   "cache-data-lost": {
     scope: "cluster",
-    models: "a node restarted without its data, or the cache flushed",
+    models: "a replica restarted without its data, or the whole cache flushed",
     onAws: false,
   },
   "app-server-killed": {

@@ -126,7 +126,7 @@ export class ValkeyCache implements ValkeyCommands {
   private client: Promise<GlideClusterClient> | undefined;
   /** The client once connected, so a command need not await the connection. */
   private connected: GlideClusterClient | undefined;
-  /** When the last connection attempt failed, on performance.now()'s clock; never, at first. */
+  /** When the last connection attempt failed, on the monotonic clock; never, at first. */
   private lastConnectFailure = Number.NEGATIVE_INFINITY;
   private readonly writeScript = new Script(WRITE);
   private readonly revalidateScript = new Script(REVALIDATE);
@@ -142,6 +142,8 @@ export class ValkeyCache implements ValkeyCommands {
     private readonly stats: StoreStats,
     private readonly clock: () => number,
     onBreakerChange: (state: BreakerState) => void = () => {},
+    /** Milliseconds on a clock that starts near 0 with the process (performance.now). */
+    private readonly monotonic: () => number = () => performance.now(),
   ) {
     this.breaker = new CircuitBreaker(config.breaker, onBreakerChange);
     if (!loggerConfigured) {
@@ -339,7 +341,7 @@ export class ValkeyCache implements ValkeyCommands {
     if (this.closed)
       return Promise.reject(new StoreUnavailableError("cache", "cache client is closed"));
     if (this.client) return this.client;
-    if (performance.now() - this.lastConnectFailure < RECONNECT_BACKOFF_MS) {
+    if (this.monotonic() - this.lastConnectFailure < RECONNECT_BACKOFF_MS) {
       return Promise.reject(
         new StoreUnavailableError("cache", "cache unreachable (last connection attempt failed)"),
       );
@@ -359,7 +361,7 @@ export class ValkeyCache implements ValkeyCommands {
       },
       () => {
         if (this.client === connecting) this.client = undefined;
-        this.lastConnectFailure = performance.now();
+        this.lastConnectFailure = this.monotonic();
       },
     );
     return connecting;
