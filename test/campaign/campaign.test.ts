@@ -2,9 +2,10 @@ import { after, before, describe, it } from "node:test";
 import { expect } from "chai";
 import { runCampaign } from "../../campaign/runCampaign";
 import type { Environment } from "../../lab/Environment";
-import { attachEnvironment } from "../../lab/envFile";
+import { attachEnvironment, writeEnvFile } from "../../lab/envFile";
 import { FAULT_CLASSES } from "../../lab/faultClasses";
-import { type LocalEnv, localEnv } from "../service/localEnv";
+import { localPaths } from "../../lab/localEnvFile";
+import { type LocalEnv, localEnv, ROOT } from "../service/localEnv";
 
 /**
  * Short campaigns over fixed seeds, on two app servers: every fault class drawn at least once over
@@ -38,6 +39,8 @@ describe("campaigns", { timeout: 300_000 }, () => {
         servers: 2,
         users: 12,
         log: () => undefined,
+        // A node the nemesis restarted runs under a new pid: every later attach must know it.
+        onNodeRestarted: () => writeEnvFile(localPaths(ROOT).envFile, env.description),
       });
       for (const fault of run.schedule) classes.add(fault.class);
       expect(run.line).to.match(
