@@ -5,6 +5,7 @@ import { eventually } from "../common/eventually";
 import { messageOf } from "../common/messageOf";
 import { CONFIG_VARIABLES, type LogLevel } from "../service/config";
 import type { EnvironmentDescription } from "./Environment";
+import { LEASE_MS } from "./faultClasses";
 import { ProxySet } from "./ProxySet";
 import { isListening, listenerOf, tail } from "./processes";
 
@@ -176,7 +177,14 @@ export class AppServers {
     const servers = o.names.map((name, i) => {
       const proxies = proxySets[i] as ProxySet;
       const envFile = join(o.workDir, `app-${name}.json`);
-      const storeConfig = { ...proxies.storeConfig, ...o.storeOverrides, keyPrefix: o.keyPrefix };
+      // The lab's lease, so that a bound the checker allows is seconds, not the default's half minute.
+      const lease = { cacheLeaseMs: LEASE_MS };
+      const storeConfig = {
+        ...proxies.storeConfig,
+        ...lease,
+        ...o.storeOverrides,
+        keyPrefix: o.keyPrefix,
+      };
       writeFileSync(envFile, `${JSON.stringify({ kind: "app-server", storeConfig }, null, 2)}\n`);
       const launch: Launch = {
         port: portBase + i,

@@ -117,7 +117,10 @@ export const FAULT_CLASS_INFO: Record<FaultClass, FaultClassInfo> = {
   },
 };
 
-/** The store's cache lease and journal scan interval, at their defaults (store/config.ts). */
+/**
+ * The cache lease the lab runs every store with (the store's default is 30 s, see store/config.ts),
+ * and the journal scan interval at its default.
+ */
 export const LEASE_MS = 1000;
 const JOURNAL_SCAN_MS = 1000;
 /** The breaker's open time at its default: a server keeps off the cache that long after a fault. */

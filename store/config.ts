@@ -82,7 +82,8 @@ export interface HybridSessionStoreConfig {
   /**
    * Milliseconds a cache entry may be served after it was written or checked against DynamoDB;
    * then the next read asks DynamoDB first. This bounds how stale a read can be when a write
-   * reached DynamoDB but not the cache (another app server cut off from it, say). Default: 1000.
+   * reached DynamoDB but not the cache (another app server cut off from it, say), and costs one
+   * DynamoDB read per session read at least once per lease. Default: 30000.
    */
   cacheLeaseMs?: number;
   /**
@@ -141,7 +142,7 @@ export function resolveConfig(config: HybridSessionStoreConfig): ResolvedConfig 
     durableFailurePolicy: config.durableFailurePolicy ?? "journal",
     maintenanceIntervalMs: config.maintenanceIntervalMs ?? 250,
     maxPendingRepairs: config.maxPendingRepairs ?? 100_000,
-    cacheLeaseMs: config.cacheLeaseMs ?? 1000,
+    cacheLeaseMs: config.cacheLeaseMs ?? 30_000,
     journalReplicaTimeoutMs: config.journalReplicaTimeoutMs ?? 100,
     journalScanIntervalMs: config.journalScanIntervalMs ?? 1000,
     clock: config.clock ?? Date.now,

@@ -270,6 +270,7 @@ export class SessionWorld extends World<SessionWorldParameters> {
     const storeConfig = {
       ...this.shared.env.description.storeConfig,
       keyPrefix: this.namespace,
+      cacheLeaseMs: LEASE_MS,
       ...overrides,
     };
     this.library = await HybridSessionStore.connect(storeConfig);
