@@ -88,7 +88,8 @@ export interface HybridSessionStoreConfig {
   cacheLeaseMs?: number;
   /**
    * Milliseconds a journalled write waits for a replica of its cache shard to have it (WAIT);
-   * without one it is reported as OutcomeUnknownError, never as acknowledged. Default: 100.
+   * without one it is reported as OutcomeUnknownError, never as acknowledged. A replica resyncing
+   * after a failover can take a while to answer. Default: 1000.
    */
   journalReplicaTimeoutMs?: number;
   /** Milliseconds between two looks at every bucket of the shared journal. Default: 1000. */
@@ -143,7 +144,7 @@ export function resolveConfig(config: HybridSessionStoreConfig): ResolvedConfig 
     maintenanceIntervalMs: config.maintenanceIntervalMs ?? 250,
     maxPendingRepairs: config.maxPendingRepairs ?? 100_000,
     cacheLeaseMs: config.cacheLeaseMs ?? 30_000,
-    journalReplicaTimeoutMs: config.journalReplicaTimeoutMs ?? 100,
+    journalReplicaTimeoutMs: config.journalReplicaTimeoutMs ?? 1000,
     journalScanIntervalMs: config.journalScanIntervalMs ?? 1000,
     clock: config.clock ?? Date.now,
   };
