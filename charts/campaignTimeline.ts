@@ -1,4 +1,14 @@
-import { element, formatTick, niceTicks, PALETTE, round, svgDocument, text, yGrid } from "./svg";
+import {
+  axisLine,
+  element,
+  formatTick,
+  niceTicks,
+  PALETTE,
+  round,
+  svgDocument,
+  text,
+  yGrid,
+} from "./svg";
 
 /** One fault as a bar on its class's row. */
 export interface FaultBar {
@@ -97,13 +107,7 @@ export function campaignTimelineSvg(input: CampaignTimelineInput): string {
   });
   parts.push(
     text(MARGIN.left - 40, (top + bottom) / 2, "ops/s", { "text-anchor": "middle" }),
-    element("line", {
-      x1: MARGIN.left,
-      x2: MARGIN.left + plotW,
-      y1: bottom,
-      y2: bottom,
-      stroke: "#333333",
-    }),
+    axisLine(MARGIN.left, MARGIN.left + plotW, bottom),
   );
   for (const a of input.anomalies) {
     parts.push(

@@ -59,6 +59,11 @@ export function svgDocument(title: string, width: number, height: number, parts:
   );
 }
 
+/** The x axis's line: from `left` to `right` at `y`. */
+export function axisLine(left: number, right: number, y: number): string {
+  return element("line", { x1: left, x2: right, y1: y, y2: y, stroke: "#333333" });
+}
+
 /** A horizontal grid line from `left` to `right` at each tick, labelled left of `left`. */
 export function yGrid(
   ticks: readonly number[],

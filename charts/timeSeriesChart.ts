@@ -1,4 +1,14 @@
-import { element, formatTick, niceTicks, PALETTE, round, svgDocument, text, yGrid } from "./svg";
+import {
+  axisLine,
+  element,
+  formatTick,
+  niceTicks,
+  PALETTE,
+  round,
+  svgDocument,
+  text,
+  yGrid,
+} from "./svg";
 
 export interface LineSeries {
   name: string;
@@ -116,13 +126,7 @@ export function timeSeriesChartSvg(input: TimeSeriesChartInput): string {
     const middle = (top + bottom) / 2;
     parts.push(
       element("line", { x1: MARGIN.left, x2: MARGIN.left, y1: top, y2: bottom, stroke: "#333333" }),
-      element("line", {
-        x1: MARGIN.left,
-        x2: MARGIN.left + plotW,
-        y1: bottom,
-        y2: bottom,
-        stroke: "#333333",
-      }),
+      axisLine(MARGIN.left, MARGIN.left + plotW, bottom),
       text(16, middle, panel.yLabel, {
         "text-anchor": "middle",
         transform: `rotate(-90 16 ${round(middle)})`,

@@ -192,9 +192,9 @@ async function discoverCluster(
         `the cluster's state is ${/cluster_state:(\w+)/.exec(info)?.[1] ?? "unknown"}`,
       );
     }
-    const nodes = (await clusterNodes(host, port)).sort(
-      (a, b) => a.host.localeCompare(b.host, "en", { numeric: true }) || a.port - b.port,
-    );
+    const nodes = (await clusterNodes(host, port))
+      .map(({ host: h, port: p, role }) => ({ host: h, port: p, role }))
+      .sort((a, b) => a.host.localeCompare(b.host, "en", { numeric: true }) || a.port - b.port);
     if (!nodes.some((n) => n.role === "primary")) throw new Error("no primary is listed");
     const server = String(await respCommand(host, port, ["INFO", "server"], timeoutMs));
     const version = /valkey_version:([\d.]+)/.exec(server) ?? /redis_version:([\d.]+)/.exec(server);

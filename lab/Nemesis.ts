@@ -170,7 +170,7 @@ export class Nemesis {
   }
 }
 
-/** The primary serving `key`'s slot, or a replica of it, from one node's CLUSTER NODES. */
+/** The primary serving `key`'s slot, or a replica of it, as one node sees the cluster. */
 async function nodeServing(
   host: string,
   port: number,
@@ -178,24 +178,12 @@ async function nodeServing(
   role: "primary" | "replica",
 ): Promise<number> {
   const slot = Number(await respCommand(host, port, ["CLUSTER", "KEYSLOT", key]));
-  const lines = String(await respCommand(host, port, ["CLUSTER", "NODES"]))
-    .trim()
-    .split("\n");
-  const fields = lines.map((line) => line.split(" "));
-  const owner = fields.find(
-    (f) =>
-      /master/.test(f[2] ?? "") &&
-      !/fail/.test(f[2] ?? "") &&
-      f.slice(8).some((range) => {
-        const [from, to = from] = range.split("-").map(Number);
-        return from !== undefined && slot >= from && slot <= (to ?? from);
-      }),
+  const nodes = await clusterNodes(host, port);
+  const owner = nodes.find(
+    (n) => n.role === "primary" && n.slots.some(([from, to]) => slot >= from && slot <= to),
   );
   if (!owner) throw new Error(`no primary serves slot ${slot}`);
-  const chosen =
-    role === "primary" ? owner : fields.find((f) => f[3] === owner[0] && !/fail/.test(f[2] ?? ""));
-  const address = (chosen?.[1] ?? "").split("@")[0] ?? "";
-  const nodePort = Number(address.slice(address.lastIndexOf(":") + 1));
-  if (!chosen || !Number.isInteger(nodePort)) throw new Error(`no ${role} serves slot ${slot}`);
-  return nodePort;
+  const chosen = role === "primary" ? owner : nodes.find((n) => n.primaryId === owner.id);
+  if (!chosen) throw new Error(`no ${role} serves slot ${slot}`);
+  return chosen.port;
 }

@@ -80,7 +80,7 @@ export async function startValkeyCluster(
     what: "the Valkey cluster to be ok with 3 primaries and 3 synced replicas",
   });
   const nodes = await clusterNodes(host, ports[0] as number);
-  return nodes.map((n) => ({ ...n, pid: pids.get(n.port) }));
+  return nodes.map(({ host: h, port, role }) => ({ host: h, port, role, pid: pids.get(port) }));
 }
 
 /**

@@ -79,6 +79,11 @@ function parse(buf: Buffer, at: number): Parsed {
 /** A cluster node as CLUSTER NODES names it. */
 export interface ClusterNode extends NodeAddress {
   role: "primary" | "replica";
+  /** The node's id, and for a replica its primary's. */
+  id: string;
+  primaryId?: string;
+  /** The slot ranges a primary serves, inclusive. */
+  slots: [number, number][];
 }
 
 /** Nodes as one node sees them, healthy ones only. */
@@ -92,10 +97,19 @@ export async function clusterNodes(host: string, port: number): Promise<ClusterN
     .map((f) => {
       const address = (f[1] ?? "").split("@")[0] ?? "";
       const at = address.lastIndexOf(":");
+      const primary = /master/.test(f[2] ?? "");
+      const slots = f.slice(8).flatMap((range): [number, number][] => {
+        if (range.startsWith("[")) return []; // a slot being migrated, not served
+        const [from, to = from] = range.split("-").map(Number);
+        return from === undefined || to === undefined ? [] : [[from, to]];
+      });
       return {
         host: address.slice(0, at) || host,
         port: Number(address.slice(at + 1)),
-        role: /master/.test(f[2] ?? "") ? ("primary" as const) : ("replica" as const),
+        role: primary ? ("primary" as const) : ("replica" as const),
+        id: f[0] ?? "",
+        ...(primary ? {} : { primaryId: f[3] }),
+        slots,
       };
     })
     .sort((a, b) => a.port - b.port);

@@ -75,12 +75,8 @@ export class SessionJournal {
 
   /** The write the journal holds for this session, if any; rejects when the cache cannot tell. */
   async pendingFor(sessionId: string, bucket: number): Promise<JournalledWrite | null> {
-    const value = await this.valkey.customCommand("get", [
-      "HGET",
-      journalKey(this.keyPrefix, bucket),
-      sessionId,
-    ]);
-    return value === null || value === undefined ? null : parse(sessionId, String(value));
+    const value = await this.valueFor(sessionId, bucket);
+    return value === null ? null : parse(sessionId, value);
   }
 
   /**
@@ -89,10 +85,9 @@ export class SessionJournal {
    * ReplayFailure when DynamoDB failed, with the cache's own error when the cache did.
    */
   async replayFor(sessionId: string, bucket: number): Promise<boolean> {
-    const key = journalKey(this.keyPrefix, bucket);
-    const value = await this.valkey.customCommand("get", ["HGET", key, sessionId]);
-    if (value === null || value === undefined) return false;
-    await this.replay(key, sessionId, String(value));
+    const value = await this.valueFor(sessionId, bucket);
+    if (value === null) return false;
+    await this.replay(journalKey(this.keyPrefix, bucket), sessionId, value);
     return true;
   }
 
@@ -131,19 +126,30 @@ export class SessionJournal {
     return { drained, replayed };
   }
 
+  /** The raw entry the journal holds for this session, or null. */
+  private async valueFor(sessionId: string, bucket: number): Promise<string | null> {
+    const key = journalKey(this.keyPrefix, bucket);
+    const value = await this.valkey.customCommand("get", ["HGET", key, sessionId]);
+    return value === null || value === undefined ? null : String(value);
+  }
+
   private async replay(key: string, sessionId: string, value: string): Promise<void> {
     const write = parse(sessionId, value);
+    let taken: boolean;
     try {
       const { version, createdAt } = orderOf(write.payload);
       const { payload, expiresAt } = write;
       const record = { id: sessionId, version, createdAt, updatedAt: 0, expiresAt, payload };
-      if (write.op === "delete") await this.durable.putTombstoneIfNewer(record);
-      else await this.durable.putIfNewer(record);
+      taken =
+        write.op === "delete"
+          ? await this.durable.putTombstoneIfNewer(record)
+          : await this.durable.putIfNewer(record);
     } catch (error) {
       throw new ReplayFailure(error);
     }
     await this.valkey.script("delete", this.removeScript, [key], [sessionId, value]);
     this.stats.journal.replayed += 1;
+    if (!taken) this.stats.journal.conflicts += 1;
   }
 }
 

@@ -28,7 +28,7 @@ export interface JournalCounters {
   appended: number;
   /** Entries replayed into DynamoDB and removed. */
   replayed: number;
-  /** Replayed creates whose id a live session had taken meanwhile. */
+  /** Replayed entries DynamoDB refused because it held a later copy (the entry lost the tie). */
   conflicts: number;
 }
 
