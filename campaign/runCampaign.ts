@@ -86,7 +86,7 @@ export async function runCampaign(
   const toxiproxyUrl = env.description.toxiproxy?.url;
   if (!toxiproxyUrl) throw new Error("a campaign needs the environment's fault proxy");
   const workDir = mkdtempSync(join(tmpdir(), "hss-campaign-"));
-  const cache = await CacheObserver.connect(env.description.valkey.seeds);
+  const cache = await CacheObserver.connect(env.description.valkey);
   const durable = new DurableObserver(
     observerDynamoClient(env.description),
     env.description.dynamodb.table,

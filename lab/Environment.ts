@@ -21,6 +21,11 @@ export interface EnvironmentDescription {
     version: string;
     /** Milliseconds before the cluster fails over an unreachable primary. */
     nodeTimeoutMs?: number;
+    /**
+     * The host the nodes give their clients for themselves (CLUSTER SLOTS, MOVED), when it is not
+     * `nodes[].host`: the local environment's fault proxies listen there, on each node's port.
+     */
+    announcedHost?: string;
   };
   dynamodb: {
     endpoint?: string;

@@ -15,6 +15,8 @@ export interface ProxyDescription {
   listen: string;
   /** host:port of the real server. */
   upstream: string;
+  /** host:port the cluster names this node by to its clients, when it is not `upstream`. */
+  announced?: string;
   store: "valkey" | "dynamodb";
 }
 
@@ -148,10 +150,16 @@ export function versionOf(body: unknown): string {
   return text;
 }
 
-/** The plain-data map that sends every connection to a node through that node's proxy. */
+/**
+ * The plain-data map that sends every connection to a node through that node's proxy: from the
+ * address the cluster names the node by (in CLUSTER SLOTS and in MOVED) to the proxy's.
+ */
 export function addressMapOf(proxies: ProxyDescription[]): Record<string, string> {
   return Object.fromEntries(
-    proxies.filter((p) => p.store === "valkey").map((p) => [p.upstream, p.listen]),
+    proxies
+      .filter((p) => p.store === "valkey")
+      .map((p) => [p.announced ?? p.upstream, p.listen])
+      .filter(([from, to]) => from !== to),
   );
 }
 
@@ -164,9 +172,9 @@ export function proxiedSeeds(
   seeds: { host: string; port: number }[],
   proxies: ProxyDescription[],
 ): { host: string; port: number }[] {
-  const map = addressMapOf(proxies);
+  const map = new Map(proxies.map((p) => [p.upstream, p.listen]));
   return seeds.map(({ host, port }) => {
-    const listen = map[`${host}:${port}`];
+    const listen = map.get(`${host}:${port}`);
     return listen ? parseAddress(listen) : { host, port };
   });
 }

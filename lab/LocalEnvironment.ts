@@ -34,6 +34,13 @@ export interface LocalEnvironmentOptions {
   dynamoDbJarDir: string;
   /** Loopback address every server binds to. Default: "127.0.0.1". */
   host?: string;
+  /**
+   * The loopback address the Valkey nodes give their clients for themselves, where each node's
+   * fault proxy listens on the node's own port: a client that dials a node on the cluster's word
+   * (CLUSTER SLOTS, MOVED) reaches it through its proxy, translated or not (GLIDE 2.5 follows a
+   * MOVED around its addressResolver, valkey-glide#6963). Default: "127.0.0.2".
+   */
+  announcedHost?: string;
   /** Valkey client ports (bus ports are these + 10000). Default: 7001..7006. */
   valkeyPorts?: number[];
   /** DynamoDB Local port. Default: 8100. */
@@ -50,7 +57,7 @@ export interface LocalEnvironmentOptions {
   toxiproxyApiPort?: number;
 }
 
-/** Each server's proxy listens on its port + 20000 (27001-27006, 28100: all below 32768). */
+/** DynamoDB's proxy listens on its port + 20000 (28100: below 32768, the ephemeral range). */
 const PROXY_PORT_OFFSET = 20_000;
 
 export const DEFAULT_VALKEY_PORTS = [7001, 7002, 7003, 7004, 7005, 7006];
@@ -63,6 +70,7 @@ export class LocalEnvironment implements Environment {
   /** Starts every server; if any fails to come up, stops what did and removes the temp dir. */
   static async start(options: LocalEnvironmentOptions): Promise<LocalEnvironment> {
     const host = options.host ?? "127.0.0.1";
+    const announcedHost = options.announcedHost ?? "127.0.0.2";
     const valkeyPorts = options.valkeyPorts ?? DEFAULT_VALKEY_PORTS;
     const tableName = options.tableName ?? "session-store";
     const workDir = mkdtempSync(join(tmpdir(), "hss-env-"));
@@ -74,6 +82,7 @@ export class LocalEnvironment implements Environment {
         startValkeyCluster(
           {
             host,
+            announcedHost,
             ports: valkeyPorts,
             workDir,
             nodeTimeoutMs: options.clusterNodeTimeoutMs ?? 3000,
@@ -96,8 +105,9 @@ export class LocalEnvironment implements Environment {
       const proxies: ProxyDescription[] = [
         ...valkeyPorts.map((port) => ({
           name: `valkey-${port}`,
-          listen: `${host}:${port + PROXY_PORT_OFFSET}`,
+          listen: `${announcedHost}:${port}`,
           upstream: `${host}:${port}`,
+          announced: `${announcedHost}:${port}`,
           store: "valkey" as const,
         })),
         {
@@ -120,7 +130,7 @@ export class LocalEnvironment implements Environment {
       );
       return new LocalEnvironment({
         kind: "local",
-        valkey: { seeds, nodes, version: await valkeyVersion(), nodeTimeoutMs },
+        valkey: { seeds, nodes, version: await valkeyVersion(), nodeTimeoutMs, announcedHost },
         dynamodb: {
           endpoint: dynamo.endpoint,
           region: LOCAL_REGION,
@@ -248,7 +258,8 @@ export class LocalEnvironment implements Environment {
     let last: unknown;
     for (const node of this.description.valkey.nodes) {
       try {
-        return await clusterNodes(node.host, node.port);
+        // Each at the address it listens on: the cluster names its nodes by announcedHost.
+        return (await clusterNodes(node.host, node.port)).map((n) => ({ ...n, host: node.host }));
       } catch (error) {
         last = error;
       }
@@ -275,6 +286,7 @@ export class LocalEnvironment implements Environment {
     const node = this.node(port);
     const options = {
       host: node.host,
+      announcedHost: this.description.valkey.announcedHost,
       ports: [],
       workDir: join(this.nodeDir(port), ".."),
       nodeTimeoutMs: this.description.valkey.nodeTimeoutMs ?? 3000,

@@ -67,6 +67,9 @@ export class ProxySet {
         name: `app-${client}-valkey-${node.port}`,
         listen: `${host}:${portBase + i}`,
         upstream: `${node.host}:${node.port}`,
+        ...(env.valkey.announcedHost
+          ? { announced: `${env.valkey.announcedHost}:${node.port}` }
+          : {}),
         store: "valkey" as const,
       })),
       {

@@ -12,6 +12,8 @@ export const VALKEY_MARKER = "valkey-server";
 
 export interface ValkeyClusterOptions {
   host: string;
+  /** The host each node gives its clients for itself (cluster-announce-client-ipv4), if not `host`. */
+  announcedHost?: string;
   /** Six client ports; each node's cluster bus listens on port + 10000. */
   ports: number[];
   /** Each node keeps its files in `<workDir>/valkey-<port>`. */
@@ -44,7 +46,8 @@ export async function startValkeyCluster(
   }
   const pids = new Map<number, number>();
   for (const port of ports) {
-    const pid = await startValkeyNode(options, port);
+    // Announced only once the cluster is made: valkey-cli joins the nodes by their real address.
+    const pid = await startValkeyNode({ ...options, announcedHost: undefined }, port);
     pids.set(port, pid);
     onStarted({ port, pid });
   }
@@ -79,8 +82,37 @@ export async function startValkeyCluster(
     intervalMs: 100,
     what: "the Valkey cluster to be ok with 3 primaries and 3 synced replicas",
   });
+  if (options.announcedHost) await announceClientHost(host, ports, options.announcedHost);
   const nodes = await clusterNodes(host, ports[0] as number);
-  return nodes.map(({ host: h, port, role }) => ({ host: h, port, role, pid: pids.get(port) }));
+  return nodes.map(({ port, role }) => ({ host, port, role, pid: pids.get(port) }));
+}
+
+/**
+ * Makes every node name itself to clients by `announcedHost`, and waits until every node names
+ * every node so in CLUSTER SLOTS, the map a client routes (and follows MOVED) by.
+ */
+async function announceClientHost(host: string, ports: number[], announcedHost: string) {
+  for (const port of ports) {
+    await respCommand(host, port, ["CONFIG", "SET", "cluster-announce-client-ipv4", announcedHost]);
+  }
+  await eventually(
+    async () => {
+      for (const port of ports) {
+        const slots = (await respCommand(host, port, ["CLUSTER", "SLOTS"])) as unknown[][];
+        const hosts = new Set(
+          slots.flatMap((range) => range.slice(2).map((n) => String((n as unknown[])[0]))),
+        );
+        if (hosts.size !== 1 || !hosts.has(announcedHost)) {
+          throw new Error(`node ${port} names nodes by ${[...hosts].join(", ")}`);
+        }
+      }
+    },
+    {
+      timeoutMs: 10_000,
+      intervalMs: 50,
+      what: `every node to name every node by ${announcedHost}`,
+    },
+  );
 }
 
 /**
@@ -106,6 +138,7 @@ export async function startValkeyNode(
       "nodes.conf",
       "--cluster-node-timeout",
       String(options.nodeTimeoutMs),
+      ...(options.announcedHost ? ["--cluster-announce-client-ipv4", options.announcedHost] : []),
       "--save",
       "",
       "--appendonly",

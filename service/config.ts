@@ -45,6 +45,11 @@ export interface StoreTarget {
   toxiproxyUrl?: string;
   /** Every Valkey node the env file lists (absent when the cache is given as an endpoint). */
   valkeyNodes?: NodeAddress[];
+  /**
+   * The host the cluster names those nodes by to its clients, when the env file says it is not
+   * theirs (a lab cluster announces its fault proxies' host).
+   */
+  valkeyAnnouncedHost?: string;
 }
 
 export interface ServiceConfig extends StoreTarget {
@@ -139,7 +144,7 @@ export function parseEndpoint(text: string, name: string): { host: string; port:
 
 interface EnvFileContent {
   storeConfig?: HybridSessionStoreConfig;
-  valkey?: { nodes?: NodeAddress[] };
+  valkey?: { nodes?: NodeAddress[]; announcedHost?: string };
   toxiproxy?: { url?: string };
 }
 
@@ -195,11 +200,13 @@ function storeTarget(settings: Settings, cwd: string): StoreTarget {
   if (table) storeConfig.tableName = table;
   const toxiproxyUrl = settings["toxiproxy-url"]?.value ?? base.toxiproxy?.url;
   const nodes = valkey ? undefined : base.valkey?.nodes?.map(({ host, port }) => ({ host, port }));
+  const announcedHost = nodes ? base.valkey?.announcedHost : undefined;
   return {
     storeConfig,
     source,
     ...(toxiproxyUrl ? { toxiproxyUrl } : {}),
     ...(nodes ? { valkeyNodes: nodes } : {}),
+    ...(announcedHost ? { valkeyAnnouncedHost: announcedHost } : {}),
   };
 }
 

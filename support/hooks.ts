@@ -27,7 +27,7 @@ BeforeAll(async function () {
   await env.checkHealth();
   // Observers go straight to the servers, never through the fault proxy.
   const cache = await withDeadline(
-    CacheObserver.connect(description.valkey.seeds),
+    CacheObserver.connect(description.valkey),
     10_000,
     "connecting the cache observer",
   );

@@ -18,9 +18,23 @@ export interface CacheEntry {
 export class CacheObserver {
   private constructor(private readonly client: GlideClusterClient) {}
 
-  static async connect(addresses: NodeAddress[]): Promise<CacheObserver> {
+  /** `valkey`: the environment's; a node the cluster names by `announcedHost` is dialled at `host`. */
+  static async connect(valkey: {
+    seeds: NodeAddress[];
+    announcedHost?: string;
+  }): Promise<CacheObserver> {
+    const { seeds, announcedHost } = valkey;
+    const direct = seeds[0]?.host;
     const client = await GlideClusterClient.createClient({
-      addresses,
+      addresses: seeds,
+      ...(announcedHost && direct
+        ? {
+            addressResolver: (host: string, port: number): [string, number] => [
+              host === announcedHost ? direct : host,
+              port,
+            ],
+          }
+        : {}),
       requestTimeout: 2000,
       clientName: "scenario-observer",
     });

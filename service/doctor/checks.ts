@@ -11,7 +11,7 @@ import {
 import { withDeadline } from "../../common/withDeadline";
 import { clusterNodes, respCommand } from "../../probe/resp";
 import { describeTtl, ttlProblem } from "../../probe/ttl";
-import { type NodeAddress, SESSION_TABLE } from "../../store";
+import { type NodeAddress, parseAddress, SESSION_TABLE } from "../../store";
 import { resolveConfig } from "../../store/config";
 import type { StoreTarget } from "../config";
 
@@ -82,9 +82,18 @@ interface Discovery {
 
 /** The nodes to check: those the env file lists, the seeds, and every node the cluster reports. */
 async function discover(target: StoreTarget, timeoutMs: number): Promise<Discovery> {
+  // A lab cluster names its nodes to clients by their fault proxies' host: check them where they are.
+  const realAddressOf = (n: NodeAddress): NodeAddress =>
+    n.host === target.valkeyAnnouncedHost
+      ? (target.valkeyNodes?.find((real) => real.port === n.port) ?? n)
+      : { host: n.host, port: n.port };
   const behind = new Map<string, string>();
   for (const [node, proxy] of Object.entries(target.storeConfig.valkey.addressMap ?? {}))
-    behind.set(proxy, node);
+    behind.set(proxy, address(realAddressOf(parseAddress(node))));
+  for (const seed of target.storeConfig.valkey.addresses) {
+    const real = realAddressOf(seed);
+    if (address(real) !== address(seed)) behind.set(address(seed), address(real));
+  }
   const known = new Map<string, NodeAddress>();
   for (const n of target.valkeyNodes ?? []) known.set(address(n), { host: n.host, port: n.port });
   const roles = new Map<string, "primary" | "replica">();
@@ -100,9 +109,10 @@ async function discover(target: StoreTarget, timeoutMs: number): Promise<Discove
         timeoutMs,
         `CLUSTER NODES on ${address(seed)}`,
       );
-      for (const n of nodes) {
-        known.set(address(n), { host: n.host, port: n.port });
-        roles.set(address(n), n.role);
+      for (const reported of nodes) {
+        const n = realAddressOf(reported);
+        known.set(address(n), n);
+        roles.set(address(n), reported.role);
       }
       return { seed, nodes: [...known.values()], roles, seeds: seedsBesides() };
     } catch (error) {

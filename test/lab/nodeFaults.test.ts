@@ -93,4 +93,28 @@ describe("node faults in the local environment: each healed leaves the cluster h
     for (const port of ports) expect(await respCommand(HOST, port, ["DBSIZE"])).to.equal(0);
     await assertClusterReady(HOST, ports);
   });
+
+  it("every node, restarted ones too, names itself to clients by its fault proxy's address", async () => {
+    const announced = env.description.valkey.announcedHost as string;
+    expect(announced, "announcedHost").to.be.a("string").and.not.equal(HOST);
+    const proxies = env.description.toxiproxy?.proxies ?? [];
+    const primaries = (await clusterNodes(HOST, ports[0] as number)).filter(
+      (n) => n.role === "primary",
+    );
+    for (const port of ports) {
+      // A key another primary serves: this node answers MOVED with that primary's client address.
+      const other = primaries.find((n) => n.port !== port) as { port: number };
+      const moved = await respCommand(HOST, port, ["GET", await keyOwnedBy(other.port)]).then(
+        () => "",
+        (error: Error) => error.message,
+      );
+      expect(moved, `node ${port}'s redirect`).to.match(
+        new RegExp(`^MOVED \\d+ ${announced.replaceAll(".", "\\.")}:${other.port}$`),
+      );
+      // What a client that follows it without translating it reaches: the node, through its proxy.
+      const proxy = proxies.find((p) => p.listen === `${announced}:${port}`);
+      expect(proxy?.upstream, `the proxy at ${announced}:${port}`).to.equal(`${HOST}:${port}`);
+      expect(await respCommand(announced, port, ["PING"], 1000)).to.equal("PONG");
+    }
+  });
 });

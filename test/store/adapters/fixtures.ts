@@ -4,14 +4,14 @@
  */
 import { createHmac } from "node:crypto";
 import { join } from "node:path";
-import { type Proxy as ToxiProxy, Toxiproxy } from "toxiproxy-node-client";
 import { eventually } from "../../../common/eventually";
 import type { EnvironmentDescription } from "../../../lab/Environment";
 import { attachEnvironment, ENV_FILE, readEnvFile } from "../../../lab/envFile";
 import { CacheObserver } from "../../../lab/observe/CacheObserver";
 import { DurableObserver } from "../../../lab/observe/DurableObserver";
 import { observerDynamoClient } from "../../../lab/observe/observerDynamoClient";
-import { cacheKey, type HybridSessionStoreConfig, parseAddress } from "../../../store";
+import { ProxySet } from "../../../lab/ProxySet";
+import { cacheKey, type HybridSessionStoreConfig } from "../../../store";
 import { ROOT, testPrefix } from "../../service/localEnv";
 
 /**
@@ -34,7 +34,7 @@ async function runningEnvironment(): Promise<EnvironmentDescription> {
 
 /**
  * The local environment through proxies this test made on the environment's Toxiproxy (the shared
- * ones stay as they are): one per Valkey node, one for DynamoDB, listening from `firstPort` on.
+ * ones stay as they are): a ProxySet of its own, listening from `firstPort` on.
  */
 export class ProxiedEnvironment {
   private constructor(
@@ -42,72 +42,47 @@ export class ProxiedEnvironment {
     readonly config: HybridSessionStoreConfig,
     readonly cache: CacheObserver,
     readonly durable: DurableObserver,
-    private readonly valkeyProxies: ToxiProxy[],
-    private readonly dynamoProxy: ToxiProxy,
+    private readonly proxies: ProxySet,
   ) {}
 
   static async start(firstPort: number): Promise<ProxiedEnvironment> {
     const description = await runningEnvironment();
     if (!description.toxiproxy) throw new Error("the local environment has no fault proxy");
     const prefix = testPrefix();
-    const toxiproxy = new Toxiproxy(description.toxiproxy.url);
-    // Toxiproxy names allow letters, digits and - _ . only.
-    const name = (what: string) => `${prefix.replaceAll(":", "-")}${what}`;
-    const listen = (i: number) => `127.0.0.1:${firstPort + i}`;
-    const nodes = description.valkey.nodes;
-    const valkeyProxies = await Promise.all(
-      nodes.map((node, i) =>
-        toxiproxy.createProxy({
-          name: name(`valkey-${node.port}`),
-          listen: listen(i),
-          upstream: `${node.host}:${node.port}`,
-        }),
-      ),
-    );
-    const dynamoUpstream = new URL(description.dynamodb.endpoint ?? "");
-    const dynamoProxy = await toxiproxy.createProxy({
-      name: name("dynamodb"),
-      listen: listen(nodes.length),
-      upstream: dynamoUpstream.host,
+    const proxies = await ProxySet.create(description, {
+      // Proxy names allow lowercase letters, digits and -: the prefix's own hex.
+      client: `adapter-${prefix.split(":")[1]}`,
+      toxiproxyUrl: description.toxiproxy.url,
+      portBase: firstPort,
     });
-    const addressMap = Object.fromEntries(nodes.map((n, i) => [`${n.host}:${n.port}`, listen(i)]));
     const config: HybridSessionStoreConfig = {
-      ...description.storeConfig,
-      // Seeded with the proxies themselves: GLIDE may reconnect to a seed without the resolver.
-      valkey: {
-        ...description.storeConfig.valkey,
-        addresses: description.valkey.seeds.map((s) =>
-          parseAddress(addressMap[`${s.host}:${s.port}`] ?? ""),
-        ),
-        addressMap,
-      },
-      dynamodb: { ...description.storeConfig.dynamodb, endpoint: `http://${listen(nodes.length)}` },
+      ...proxies.storeConfig,
       keyPrefix: prefix,
       maintenanceIntervalMs: 50,
     };
-    const cache = await CacheObserver.connect(description.valkey.seeds);
+    const cache = await CacheObserver.connect(description.valkey);
     const durable = new DurableObserver(
       observerDynamoClient(description),
       description.dynamodb.table,
     );
-    return new ProxiedEnvironment(prefix, config, cache, durable, valkeyProxies, dynamoProxy);
+    return new ProxiedEnvironment(prefix, config, cache, durable, proxies);
   }
 
   cacheDown(): Promise<void> {
-    return this.enable(this.valkeyProxies, false);
+    return this.proxies.cutOff("valkey");
   }
 
   dynamoDbDown(): Promise<void> {
-    return this.enable([this.dynamoProxy], false);
+    return this.proxies.cutOff("dynamodb");
   }
 
-  heal(): Promise<void> {
-    return this.enable([...this.valkeyProxies, this.dynamoProxy], true);
+  async heal(): Promise<void> {
+    await Promise.all([this.proxies.heal("valkey"), this.proxies.heal("dynamodb")]);
   }
 
   /** Deletes this test's proxies; the environment stays as it was. */
   async stop(): Promise<void> {
-    await Promise.allSettled([...this.valkeyProxies, this.dynamoProxy].map((p) => p.remove()));
+    await this.proxies.remove().catch(() => undefined);
     this.cache.close();
     this.durable.close();
   }
@@ -122,12 +97,6 @@ export class ProxiedEnvironment {
       cache: cached?.session ? cached.expiresAt : null,
       dynamodb: item ? item.expiresAt : null,
     };
-  }
-
-  private async enable(proxies: ToxiProxy[], enabled: boolean): Promise<void> {
-    await Promise.all(
-      proxies.map((p) => p.update({ enabled, listen: p.listen, upstream: p.upstream })),
-    );
   }
 }
 
