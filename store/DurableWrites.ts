@@ -64,11 +64,30 @@ export class DurableWrites {
       if (!gone) continue;
       // A tombstone until the old expiry keeps a read that began before the delete from restoring it.
       const tombstone = tombstoneOf(id, old);
-      const cache = await outcome(this.cache.write(id, tombstone.payload, tombstone.expiresAt));
-      this.bookkeeping.afterWrite(id, { durable: "written", cache });
+      await this.writeCacheCopy(id, tombstone);
       return true;
     }
     throw new ConcurrentUpdateError(id);
+  }
+
+  /**
+   * The cache's copy of a write DynamoDB took, confirmed by a replica of its shard: a failover must
+   * not put back the copy this write replaced, for a journalled write (here or on another server)
+   * would build on it. A copy no replica confirms in time is marked for repair.
+   */
+  private async writeCacheCopy(id: string, record: SessionRecord): Promise<void> {
+    const cache = await outcome(this.cache.write(id, record.payload, record.expiresAt));
+    const written = cache.status === "fulfilled" && cache.value;
+    const replicated =
+      written &&
+      (await this.cache
+        .replicated(id, CACHE_COPY_REPLICA_TIMEOUT_MS, { payload: record.payload })
+        .catch(() => false));
+    this.bookkeeping.afterWrite(id, {
+      durable: "written",
+      cache,
+      stale: cache.status === "rejected" || (written && !replicated),
+    });
   }
 
   /**
@@ -108,8 +127,7 @@ export class DurableWrites {
         return this.journalled.mutate(id, change, error, { base: current, record });
       }
       if (written) {
-        const cache = await outcome(this.cache.write(id, record.payload, record.expiresAt));
-        this.bookkeeping.afterWrite(id, { durable: "written", cache });
+        await this.writeCacheCopy(id, record);
         return sessionOfRecord(record);
       }
       const item = await this.reads.readDurable(id, false);
@@ -118,6 +136,12 @@ export class DurableWrites {
     throw new ConcurrentUpdateError(id);
   }
 }
+
+/**
+ * How long a DynamoDB-path write waits for a replica to confirm its cache copy: ample for a healthy
+ * replica (well under a millisecond here), short for a write whose shard has lost its replica.
+ */
+const CACHE_COPY_REPLICA_TIMEOUT_MS = 100;
 
 /** The tombstone that takes a deleted copy's place, in both stores, until its old expiry. */
 function tombstoneOf(id: string, old: DurableItem): SessionRecord {

@@ -121,13 +121,14 @@ export class JournalledWrites {
    * the cache holds a newer copy (nothing written); throws when the write may not survive.
    */
   private async journalWrite(write: JournalledWrite, durableError: unknown): Promise<boolean> {
+    const journal = SessionJournal.field(write);
     let result: number;
     try {
       result = await this.cache.writeResult(
         write.sessionId,
         write.payload,
         write.expiresAt,
-        SessionJournal.field(write),
+        journal,
       );
     } catch (error) {
       if (neverReachedCache(error)) throw writeFailure(durableError, true);
@@ -140,7 +141,7 @@ export class JournalledWrites {
     this.journal.appended();
     let replicated = false;
     try {
-      replicated = await this.cache.replicated(write.sessionId, this.replicaTimeoutMs);
+      replicated = await this.cache.replicated(write.sessionId, this.replicaTimeoutMs, { journal });
     } catch {
       replicated = false;
     }

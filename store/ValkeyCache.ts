@@ -109,6 +109,9 @@ export interface JournalField {
   value: string;
 }
 
+/** What replicated() reads back: the entry's payload, or the journal entry written with it. */
+export type WrittenCopy = { payload: string } | { journal: JournalField };
+
 /** What the journal needs of the cache's connection: commands of its own, through the breaker. */
 export interface ValkeyCommands {
   /** Sends `args` (a command routed by its key), timed as `kind`; resolves to GLIDE's decoded reply. */
@@ -259,16 +262,25 @@ export class ValkeyCache implements ValkeyCommands {
   }
 
   /**
-   * Waits up to `timeoutMs` for a replica of the shard holding session `id` to have every write sent
-   * to it so far (WAIT); true when one does.
+   * Whether the write just made for session `id` is on a replica of its shard: waits up to
+   * `timeoutMs` for one replica to have every write sent to the shard's primary (WAIT), then reads
+   * back there that `written` still holds. The read makes the answer mean this write: GLIDE routes
+   * each command on its own, so a WAIT can reach a node the write never reached (the slot moved in
+   * between, or the write went to a primary that had lost its place), and counts nothing of it.
    */
-  replicated(id: string, timeoutMs: number): Promise<boolean> {
+  replicated(id: string, timeoutMs: number, written: WrittenCopy): Promise<boolean> {
     const key = this.key(id);
     return this.command("write", async (c) => {
       const acked = await c.customCommand(["WAIT", "1", String(timeoutMs)], {
         route: { type: "primarySlotKey", key },
       });
-      return Number(acked) >= 1;
+      if (Number(acked) < 1) return false;
+      const held =
+        "journal" in written
+          ? await c.hget(journalKey(this.keyPrefix, bucketOf(id)), written.journal.sessionId)
+          : await c.get(key);
+      const expected = "journal" in written ? written.journal.value : written.payload;
+      return held !== null && String(held) === expected;
     });
   }
 

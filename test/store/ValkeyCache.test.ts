@@ -35,4 +35,30 @@ describe("ValkeyCache against the local cluster", () => {
       await cache.close();
     }
   });
+
+  it("says a write is replicated only while its shard still holds it, once a replica has it", async () => {
+    const cache = cacheAt(performance.now());
+    const id = "replicatedABCDEFGHIJKLMN";
+    const journal = { sessionId: id, value: '{"op":"put"}' };
+    try {
+      const payload = '{"version":1,"createdAt":1,"updatedAt":1,"expiresAt":4102444800,"data":{}}';
+      expect(await cache.writeResult(id, payload, 4102444800, journal)).to.equal(1);
+      expect(await cache.replicated(id, 1000, { payload }), "the entry").to.equal(true);
+      expect(await cache.replicated(id, 1000, { journal }), "its journal entry").to.equal(true);
+      // A WAIT counts whatever reached the node it was sent to; only the read back ties it to a write.
+      expect(await cache.replicated(id, 1000, { payload: `${payload} ` }), "another copy").to.equal(
+        false,
+      );
+      expect(
+        await cache.replicated(id, 1000, { journal: { sessionId: id, value: "{}" } }),
+        "another journal entry",
+      ).to.equal(false);
+      expect(
+        await cache.replicated("neverWrittenABCDEFGHIJKL", 1000, { payload }),
+        "nothing written",
+      ).to.equal(false);
+    } finally {
+      await cache.close();
+    }
+  });
 });
