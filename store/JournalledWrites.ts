@@ -66,6 +66,12 @@ export class JournalledWrites {
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
       const current = await this.currentFromCache(id, durableError);
       if (!current) return null;
+      if (planned && payloadOf(current) === planned.record.payload) {
+        // DynamoDB took the planned write after all (its answer was lost) and a reader copied it
+        // into the cache: it is done. Applying the change again would apply it twice.
+        this.bookkeeping.afterWrite(id, { durable: "written", cache: CACHE_WRITTEN });
+        return sessionOfRecord(planned.record);
+      }
       const record =
         planned && attempt === 0 && sameCopy(planned.base, current)
           ? planned.record
