@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import { expect } from "chai";
 import { chosenIdPool, generateOperations } from "../../campaign/generator";
-import { DATA_LOSS_CLEARANCE_MS, scheduleFaults } from "../../campaign/nemesis";
+import { isCacheSideFault, STORE_CLEARANCE_MS, scheduleFaults } from "../../campaign/nemesis";
 import { FAULT_CLASS_INFO, FAULT_CLASSES } from "../../lab/faultClasses";
 
 const servers = ["a", "b", "c"];
@@ -43,7 +43,7 @@ describe("the nemesis schedule", () => {
     }
   });
 
-  it("keeps node faults apart, cache data loss clear of DynamoDB faults, and heals before the end", () => {
+  it("keeps node faults apart, the cache's side clear of DynamoDB's, and heals before the end", () => {
     for (let seed = 0; seed < 200; seed++) {
       const schedule = scheduleFaults({ seed, durationMs: 60_000, servers });
       for (const f of schedule) {
@@ -58,11 +58,18 @@ describe("the nemesis schedule", () => {
               `seed ${seed}: ${f.class} and ${g.class}`,
             ).to.equal(true);
           }
-          if (f.class === "cache-data-lost" && FAULT_CLASS_INFO[g.class].store === "dynamodb") {
+          const [lf, lg] = [FAULT_CLASS_INFO[f.class], FAULT_CLASS_INFO[g.class]];
+          const shared = f.target === g.target || f.target === "all" || g.target === "all";
+          if (lf.scope === "links" && lg.scope === "links" && lf.store === lg.store && shared) {
+            expect(
+              f.heal <= g.start || g.heal <= f.start,
+              `seed ${seed}: ${f.class} on ${f.target} and ${g.class} on ${g.target}`,
+            ).to.equal(true);
+          }
+          if (isCacheSideFault(f) && FAULT_CLASS_INFO[g.class].store === "dynamodb") {
             const apart =
-              f.start >= g.heal + DATA_LOSS_CLEARANCE_MS ||
-              g.start >= f.heal + DATA_LOSS_CLEARANCE_MS;
-            expect(apart, `seed ${seed}: data loss near ${g.class}`).to.equal(true);
+              f.start >= g.heal + STORE_CLEARANCE_MS || g.start >= f.heal + STORE_CLEARANCE_MS;
+            expect(apart, `seed ${seed}: ${f.class} near ${g.class}`).to.equal(true);
           }
         }
       }
