@@ -12,7 +12,12 @@ import { Cacheable } from "cacheable";
 import { Cluster } from "iovalkey";
 import { Keyv } from "keyv";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoClient } from "../lab/DynamoDbLocal";
-import { HybridSessionStore, type HybridSessionStoreConfig } from "../store";
+import {
+  addressResolverOf,
+  HybridSessionStore,
+  type HybridSessionStoreConfig,
+  parseAddress,
+} from "../store";
 import type { InProcessFaultProxy } from "./InProcessFaultProxy";
 
 /** The DynamoDB table the layered-cache peer writes to (its own schema: `id` hash key). */
@@ -57,6 +62,7 @@ export async function buildContenders(
     const glide = keep(
       await GlideClusterClient.createClient({
         addresses: config.valkey.addresses,
+        addressResolver: addressResolverOf(config.valkey),
         clientName: "bench-raw",
       }),
       (c) => c.close(),
@@ -97,7 +103,13 @@ export async function buildContenders(
  * @keyv/dynamo with its own table. No in-memory layer, like the store.
  */
 function buildPeer(config: HybridSessionStoreConfig, endpoint: string): Cacheable {
-  const cluster = new Cluster(config.valkey.addresses.map(({ host, port }) => ({ host, port })));
+  const natMap = Object.fromEntries(
+    Object.entries(config.valkey.addressMap ?? {}).map(([from, to]) => [from, parseAddress(to)]),
+  );
+  const cluster = new Cluster(
+    config.valkey.addresses.map(({ host, port }) => ({ host, port })),
+    { natMap },
+  );
   const primary = new Keyv({ store: new KeyvValkey(cluster, { useRedisSets: false }) });
   const secondary = new Keyv({
     store: new KeyvDynamo({

@@ -15,7 +15,11 @@ export class InProcessFaultProxy {
     readonly addressMap: Record<string, string>,
   ) {}
 
-  static async start(nodes: readonly NodeAddress[]): Promise<InProcessFaultProxy> {
+  /** `announcedHost`: the host the cluster names its nodes by to clients, when not theirs. */
+  static async start(
+    nodes: readonly NodeAddress[],
+    announcedHost?: string,
+  ): Promise<InProcessFaultProxy> {
     const server = await ToxiproxyServer.start({ host: "127.0.0.1", port: 0 });
     try {
       const client = new Toxiproxy(server.url);
@@ -25,7 +29,7 @@ export class InProcessFaultProxy {
         const listen = `127.0.0.1:${proxyPortOf(node.port)}`;
         const upstream = `${node.host}:${node.port}`;
         proxies.push(await client.createProxy({ name: `valkey-${node.port}`, listen, upstream }));
-        addressMap[upstream] = listen;
+        addressMap[`${announcedHost ?? node.host}:${node.port}`] = listen;
       }
       return new InProcessFaultProxy(server, proxies, addressMap);
     } catch (error) {

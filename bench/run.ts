@@ -11,8 +11,9 @@ import { join, resolve } from "node:path";
 import { eventually } from "../common/eventually";
 import { runMain } from "../common/runMain";
 import { textTable } from "../common/textTable";
+import type { EnvironmentDescription } from "../lab/Environment";
 import { localEnvironment, withEnvironment } from "../lab/withEnvironment";
-import { cacheKey } from "../store";
+import { cacheKey, type HybridSessionStoreConfig } from "../store";
 import { BENCH_PREFIX, buildContenders, type Contenders } from "./Contenders";
 import { heapFlatness } from "./heap";
 import { InProcessFaultProxy } from "./InProcessFaultProxy";
@@ -257,13 +258,13 @@ async function main(): Promise<number> {
     attach,
     async ({ env, started }) => {
       log(started ? "started the local environment" : "attached to the running local environment");
-      const { storeConfig, valkey } = env.description;
+      const { valkey } = env.description;
       try {
-        proxies = await InProcessFaultProxy.start(valkey.nodes);
+        proxies = await InProcessFaultProxy.start(valkey.nodes, valkey.announcedHost);
       } catch (error) {
         log(`no fault proxies (${(error as Error).message}): proxy rows skipped`);
       }
-      contenders = await buildContenders(storeConfig, proxies);
+      contenders = await buildContenders(directConfig(env.description), proxies);
       const options: WorkloadOptions = {
         session: benchSession(),
         poolSize: 1000,
@@ -317,3 +318,23 @@ async function main(): Promise<number> {
 }
 
 runMain("bench", main);
+
+/**
+ * The store's configuration straight to the Valkey nodes, around the environment's fault proxies
+ * (a lab cluster names its nodes by their proxies' host: each is mapped back to its node), so that
+ * every contender measures the same path. DynamoDB stays as the environment gives it.
+ */
+function directConfig(description: EnvironmentDescription): HybridSessionStoreConfig {
+  const { storeConfig, valkey } = description;
+  const announced = valkey.announcedHost;
+  return {
+    ...storeConfig,
+    valkey: {
+      ...storeConfig.valkey,
+      addresses: valkey.seeds,
+      addressMap: Object.fromEntries(
+        announced ? valkey.nodes.map((n) => [`${announced}:${n.port}`, `${n.host}:${n.port}`]) : [],
+      ),
+    },
+  };
+}

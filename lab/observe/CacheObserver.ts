@@ -1,4 +1,4 @@
-import { GlideClusterClient } from "@valkey/valkey-glide";
+import { GlideClusterClient, Logger } from "@valkey/valkey-glide";
 import { respCommand } from "../../probe/resp";
 import { JOURNAL_BUCKETS, journalKey, type NodeAddress, type Session } from "../../store";
 
@@ -25,6 +25,8 @@ export class CacheObserver {
   }): Promise<CacheObserver> {
     const { seeds, announcedHost } = valkey;
     const direct = seeds[0]?.host;
+    // GLIDE's core logs WARN lines to stdout by default (a MOVED it follows, say): not a scenario's.
+    Logger.setLoggerConfig("off");
     const client = await GlideClusterClient.createClient({
       addresses: seeds,
       ...(announcedHost && direct
