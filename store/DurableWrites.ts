@@ -54,16 +54,16 @@ export class DurableWrites {
         return this.journalled.delete(id, new DurableCallError(error, false));
       }
       if (!old) return false;
+      // A tombstone until the old expiry keeps a read that began before the delete from restoring it.
+      const tombstone = tombstoneOf(id, old);
       try {
-        gone = await this.durable.deleteIfEqual({ ...old, id }, tombstoneOf(id, old));
+        gone = await this.durable.deleteIfEqual({ ...old, id }, tombstone);
       } catch (error) {
         if (this.config.durableFailurePolicy === "reject") throw writeFailure(error, false);
         return this.journalled.delete(id, error);
       }
       // Another version took its place between the read and the delete: delete that one.
       if (!gone) continue;
-      // A tombstone until the old expiry keeps a read that began before the delete from restoring it.
-      const tombstone = tombstoneOf(id, old);
       await this.writeCacheCopy(id, tombstone);
       return true;
     }

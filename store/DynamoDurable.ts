@@ -154,7 +154,7 @@ export class DynamoDurable {
   async getLive(id: string): Promise<DurableItem | null> {
     this.stats.count("dynamodb", "reads");
     const item = await this.get(id);
-    const live = item && !item.deleted && isLive(item.expiresAt, this.config.clock()) ? item : null;
+    const live = liveItem(item, this.config.clock());
     this.stats.count("dynamodb", live ? "hits" : "misses");
     return live;
   }
@@ -301,6 +301,11 @@ export class DynamoDurable {
       this.stats.recordCommand("dynamodb", name, performance.now() - started);
     }
   }
+}
+
+/** The item as a live session's, or null: absent, a tombstone, or expired at `now` (epoch ms). */
+export function liveItem(item: DurableItem | null, now: number): DurableItem | null {
+  return item && !item.deleted && isLive(item.expiresAt, now) ? item : null;
 }
 
 type Attributes = Record<string, { S?: string; N?: string; BOOL?: boolean } | undefined>;

@@ -1,6 +1,6 @@
 import type { CacheRepairs } from "./CacheRepairs";
 import { bucketOf } from "./cacheKey";
-import type { DurableItem, DynamoDurable } from "./DynamoDurable";
+import { type DurableItem, type DynamoDurable, liveItem } from "./DynamoDurable";
 import { durableFailure } from "./durableFailure";
 import { outcome } from "./outcome";
 import type { Session } from "./Session";
@@ -94,8 +94,7 @@ export class SessionReads {
     this.counters.count("dynamodb", "reads");
     const item = await outcome(this.durable.get(id));
     if (item.status === "rejected") return cached.session;
-    const found = item.value;
-    const live = found && !found.deleted && isLive(found.expiresAt, this.clock()) ? found : null;
+    const live = liveItem(item.value, this.clock());
     const copy = live
       ? { payload: live.payload, expiresAt: live.expiresAt }
       : cached.session

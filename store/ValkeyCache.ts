@@ -275,11 +275,13 @@ export class ValkeyCache implements ValkeyCommands {
         route: { type: "primarySlotKey", key },
       });
       if (Number(acked) < 1) return false;
-      const held =
+      const [held, expected] =
         "journal" in written
-          ? await c.hget(journalKey(this.keyPrefix, bucketOf(id)), written.journal.sessionId)
-          : await c.get(key);
-      const expected = "journal" in written ? written.journal.value : written.payload;
+          ? [
+              await c.hget(journalKey(this.keyPrefix, bucketOf(id)), written.journal.sessionId),
+              written.journal.value,
+            ]
+          : [await c.get(key), written.payload];
       return held !== null && String(held) === expected;
     });
   }
